@@ -1,0 +1,5 @@
+"""`python -m fledge`."""
+
+from fledge.cli import main
+
+main()

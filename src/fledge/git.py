@@ -1,0 +1,80 @@
+"""The few git operations fledge needs: a new repository with its first commit, and reading
+a template file at a ref."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fledge import process
+from fledge.errors import CommandError
+
+# Variables a parent git process (a hook, a worktree) may export; they would redirect our
+# commands to another repository.
+_REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
+
+
+def available() -> bool:
+    return process.find("git") is not None
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+
+
+def _git(repo: Path, *args: str) -> process.Outcome:
+    return process.run(["git", *args], cwd=repo, env=_env())
+
+
+def _checked(repo: Path, *args: str) -> process.Outcome:
+    outcome = _git(repo, *args)
+    if not outcome.ok:
+        raise CommandError(f"`{outcome.command}` failed.", details=outcome.tail())
+    return outcome
+
+
+def _identity_overrides(repo: Path, name: str, email: str) -> list[str]:
+    """`-c user.*=` options for whatever identity git would not find on its own.
+
+    A bare CI machine has no `user.name`/`user.email`; there the author given in the answers
+    signs the first commit. A configured identity (config or GIT_* variables) is left alone.
+    """
+    overrides: list[str] = []
+    for key, value, variable in (("name", name, "NAME"), ("email", email, "EMAIL")):
+        from_env = f"GIT_AUTHOR_{variable}" in os.environ and (
+            f"GIT_COMMITTER_{variable}" in os.environ
+        )
+        if not from_env and not _git(repo, "config", "--get", f"user.{key}").ok:
+            overrides += ["-c", f"user.{key}={value}"]
+    return overrides
+
+
+def init_and_commit(repo: Path, *, message: str, author_name: str, author_email: str) -> str:
+    """Make `repo` a git repository on branch main holding every file in one commit.
+
+    Returns:
+        The new commit's hash.
+
+    Raises:
+        CommandError: a git command failed.
+    """
+    _checked(repo, "init", "--quiet", "--initial-branch=main")
+    _checked(repo, "add", "--all")
+    identity = _identity_overrides(repo, author_name, author_email)
+    _checked(repo, *identity, "commit", "--quiet", "--no-verify", "--message", message)
+    return _checked(repo, "rev-parse", "HEAD").output.strip()
+
+
+def is_repository_root(path: Path) -> bool:
+    outcome = _git(path, "rev-parse", "--show-toplevel")
+    return outcome.ok and Path(outcome.output.strip()).resolve() == path.resolve()
+
+
+def show(repo: Path, ref: str, relpath: str) -> str | None:
+    """The content of `relpath` at `ref` in `repo`, or None when it is not there."""
+    outcome = _git(repo, "show", f"{ref}:{relpath}")
+    return outcome.output if outcome.ok else None
+
+
+def has_revision(repo: Path, ref: str) -> bool:
+    return _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").ok

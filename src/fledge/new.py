@@ -1,0 +1,362 @@
+"""`fledge new`: render the template into a new project, lock it, commit it, atomically."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import copier
+import jinja2
+import yaml
+from copier.errors import (
+    CopierAnswersInterrupt,
+    CopierError,
+    CopierWarning,
+    DirtyLocalWarning,
+    InteractiveSessionError,
+    UnsafeTemplateError,
+)
+
+from fledge import answers, git, process, template, uv
+from fledge.errors import CommandError, FledgeError, UserError
+
+
+@dataclass(frozen=True)
+class NewOptions:
+    """Everything `fledge new` was asked to do.
+
+    Attributes:
+        dest: where the project goes: a path that does not exist yet or an empty directory
+            (any directory with `overwrite`).
+        template: a template directory or git URL; None for the template shipped with fledge.
+        vcs_ref: the git tag, branch or commit of the template to render.
+        data: answers given up front (`--data`, `--framework`).
+        defaults: take every unanswered question's default instead of asking.
+        overwrite: replace the contents of a non-empty `dest`.
+        verify: install the new project and run its tests once it is in place.
+    """
+
+    dest: Path
+    template: str | None = None
+    vcs_ref: str | None = None
+    data: Mapping[str, str] = field(default_factory=dict)
+    defaults: bool = False
+    overwrite: bool = False
+    verify: bool = False
+
+
+class Progress(Protocol):
+    """Shows which step is running. `spinner=False` while the user answers questions."""
+
+    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[None]: ...
+
+
+class _Silent:
+    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[None]:  # noqa: ARG002
+        return nullcontext()
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """The project `fledge new` made.
+
+    Attributes:
+        path: the project's absolute path.
+        answers: the recorded answers (those in the answers file; never secrets).
+        commit: the first commit's hash, or None when git is missing.
+        locked: True when `uv lock` wrote uv.lock (it is part of the first commit).
+        verified: True when `--verify` installed the project and its tests passed.
+        warnings: things the user should know or do, one sentence each.
+        next_commands: what to type next, in order.
+    """
+
+    path: Path
+    answers: Mapping[str, Any]
+    commit: str | None
+    locked: bool
+    verified: bool
+    warnings: tuple[str, ...]
+    next_commands: tuple[str, ...]
+
+
+def create_project(options: NewOptions, progress: Progress | None = None) -> NewResult:
+    """Create a project as `options` describe; on any failure, leave nothing behind.
+
+    The template is rendered into a temporary directory beside the destination, locked with
+    `uv lock` and committed there, then moved into place with renames on one filesystem.
+
+    Raises:
+        UserError: bad options or answers, an occupied destination, a template Copier rejects.
+        CommandError: git failed, or `--verify` found the new project broken (it stays in place).
+        KeyboardInterrupt: the user interrupted; nothing was written.
+    """
+    progress = progress or _Silent()
+    shown = str(options.dest)
+    dest = options.dest.expanduser().resolve()
+    source = template.locate(options.template, options.vcs_ref)
+    _check_destination(dest, shown, overwrite=options.overwrite, source=source)
+    questions = template.questions(source)
+    defaults = answers.user_defaults(dest, questions)
+    answers.check(options.data, defaults, questions, use_defaults=options.defaults)
+    if not options.defaults and not sys.stdin.isatty():
+        raise UserError(
+            "There is no terminal to ask the template's questions in: pass --defaults "
+            "(and --data KEY=VALUE for the answers you want to set)."
+        )
+
+    notes: list[str] = []
+    created = _make_parents(dest.parent)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.fledge-", dir=dest.parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
+    except OSError as err:
+        _remove_empty(created)
+        raise UserError(f"Cannot create {shown}: {err.strerror or err}.") from err
+    try:
+        with progress.step("Rendering the template", spinner=options.defaults):
+            recorded = _render(source, staging, options, defaults, notes)
+        with progress.step("Locking the dependencies (uv lock)"):
+            locked = _lock(staging, dest, notes)
+        with progress.step("Creating the git repository and its first commit"):
+            commit = _commit(staging, recorded, notes)
+        _move_into_place(staging, dest, shown, overwrite=options.overwrite)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(created)
+        raise
+
+    if options.verify:
+        _verify(dest, shown, progress)
+    return NewResult(
+        path=dest,
+        answers=recorded,
+        commit=commit,
+        locked=locked,
+        verified=options.verify,
+        warnings=tuple(notes),
+        next_commands=_next_commands(shown, locked=locked),
+    )
+
+
+def _check_destination(
+    dest: Path, shown: str, *, overwrite: bool, source: template.TemplateSource
+) -> None:
+    existing = next(path for path in (dest, *dest.parents) if path.exists())
+    if existing != dest and not existing.is_dir():
+        raise UserError(f'Cannot create {shown}: "{existing}" is a file, not a directory.')
+    if not dest.exists():
+        return
+    if not dest.is_dir():
+        raise UserError(f'"{shown}" exists and is not a directory.')
+    if not any(dest.iterdir()):
+        return
+    if not overwrite:
+        raise UserError(
+            f'"{shown}" is not empty: choose a new directory, or pass --overwrite to replace '
+            "everything in it."
+        )
+    root = source.root
+    if dest in {Path.home().resolve(), Path(dest.anchor)} or (
+        root is not None and (dest == root.resolve() or dest in root.resolve().parents)
+    ):
+        raise UserError(f'Refusing to overwrite "{shown}": it holds your home or the template.')
+
+
+def _make_parents(directory: Path) -> list[Path]:
+    """Create `directory` and its missing ancestors; return those created, deepest first."""
+    missing = [path for path in (directory, *directory.parents) if not path.exists()]
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except OSError as err:
+            _remove_empty(missing)
+            raise UserError(f"Cannot create {path}: {err.strerror or err}.") from err
+    return missing
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_empty(directories: list[Path]) -> None:
+    for directory in directories:
+        with suppress(OSError):
+            directory.rmdir()
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+@contextmanager
+def _copier_warnings(notes: list[str], *, bundled: bool) -> Iterator[None]:
+    """Turn Copier's warnings into notes for the user; let every other warning through."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CopierWarning)
+        yield
+    for warning in caught:
+        if not issubclass(warning.category, CopierWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        elif not (bundled and issubclass(warning.category, DirtyLocalWarning)):
+            notes.append(f"Copier: {_one_line(warning.message)}")  # type: ignore[arg-type]
+
+
+def _render(
+    source: template.TemplateSource,
+    staging: Path,
+    options: NewOptions,
+    defaults: Mapping[str, str],
+    notes: list[str],
+) -> dict[str, Any]:
+    """Render with Copier and return the recorded answers."""
+    try:
+        with _copier_warnings(notes, bundled=source.bundled):
+            worker = copier.run_copy(
+                source.src,
+                staging,
+                data=dict(options.data),
+                user_defaults=dict(defaults),
+                defaults=options.defaults,
+                vcs_ref=source.vcs_ref,
+                unsafe=False,
+                quiet=True,
+            )
+    except CopierAnswersInterrupt:
+        raise
+    except InteractiveSessionError as err:
+        raise UserError(
+            "The template's questions need a terminal: pass --defaults and --data KEY=VALUE."
+        ) from err
+    except UnsafeTemplateError as err:
+        raise UserError(
+            "The template wants to run its own commands (tasks, migrations or extensions), "
+            f"which fledge never allows: {_one_line(err)}"
+        ) from err
+    except (CopierError, ValueError) as err:
+        raise UserError(_one_line(err)) from err
+    except jinja2.TemplateError as err:
+        raise FledgeError(f"The template failed to render: {_one_line(err)}") from err
+    except OSError as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        lines = [line for line in str(detail).splitlines() if line.strip()]
+        raise UserError(
+            f"Cannot read the template {source.src}: {lines[-1] if lines else err}"
+        ) from err
+    answers_file = staging / worker.answers_relpath
+    if not answers_file.is_file():
+        return {}
+    loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
+    return dict(loaded) if isinstance(loaded, Mapping) else {}
+
+
+def _headline(outcome: process.Outcome) -> str:
+    lines = [line.strip() for line in outcome.output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    return (errors or lines or [f"exit status {outcome.returncode}"])[0]
+
+
+def _lock(staging: Path, dest: Path, notes: list[str]) -> bool:
+    """`uv lock`; a failure (offline, no uv) is a note with the command to run later."""
+    later = "the project has no uv.lock yet: run `uv lock` in it, then commit uv.lock."
+    if not uv.available():
+        notes.append(f"uv is not installed, so {later}")
+        return False
+    try:
+        outcome = uv.lock(staging)
+    except CommandError as err:
+        notes.append(f"{err.message} So {later}")
+        return False
+    if outcome.ok:
+        return True
+    reason = _headline(outcome).replace(str(staging), str(dest))
+    notes.append(f"`uv lock` failed ({reason}), so {later}")
+    return False
+
+
+def _commit(staging: Path, recorded: Mapping[str, Any], notes: list[str]) -> str | None:
+    if not git.available():
+        notes.append("git is not installed: the project is not a git repository yet.")
+        return None
+    name = str(recorded.get("project_name", staging.name))
+    return git.init_and_commit(
+        staging,
+        message=f"Create {name} from the fledge template",
+        author_name=str(recorded.get("author_name", "fledge")),
+        author_email=str(recorded.get("author_email", "fledge@localhost")),
+    )
+
+
+def _move_into_place(staging: Path, dest: Path, shown: str, *, overwrite: bool) -> None:
+    """Put the staged project at `dest`, atomically.
+
+    A new `dest` is one rename. An existing directory keeps its identity (a shell inside it
+    stays valid): its old entries move aside, the new ones move in, and any failure moves
+    everything back.
+    """
+    if not dest.exists():
+        staging.replace(dest)
+        return
+    if any(dest.iterdir()) and not overwrite:
+        raise UserError(f'"{shown}" is no longer empty; nothing was written.')
+    aside = Path(tempfile.mkdtemp(prefix=f".{dest.name}.fledge-old-", dir=dest.parent))
+    moved_out: list[str] = []
+    moved_in: list[str] = []
+    try:
+        for entry in list(dest.iterdir()):
+            entry.replace(aside / entry.name)
+            moved_out.append(entry.name)
+        for entry in list(staging.iterdir()):
+            entry.replace(dest / entry.name)
+            moved_in.append(entry.name)
+    except BaseException:
+        for name in moved_in:
+            (dest / name).replace(staging / name)
+        for name in moved_out:
+            (aside / name).replace(dest / name)
+        aside.rmdir()
+        raise
+    staging.rmdir()
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _verify(project: Path, shown: str, progress: Progress) -> None:
+    """Install the project and run its tests; the project stays in place if they fail."""
+    with progress.step("Installing the project (uv sync)"):
+        _require(uv.sync(project), shown)
+    if process.find("make") and (project / "Makefile").is_file():
+        with progress.step("Running its tests (make test)"):
+            _require(process.run(["make", "test"], cwd=project, env=uv.project_env()), shown)
+    else:
+        with progress.step("Running its tests (uv run pytest)"):
+            _require(uv.run(project, "pytest"), shown)
+
+
+def _require(outcome: process.Outcome, shown: str) -> None:
+    if not outcome.ok:
+        raise CommandError(
+            f"The project is in {shown}, but `{outcome.command}` failed there "
+            f"(exit status {outcome.returncode}).",
+            details=outcome.tail(),
+        )
+
+
+def _next_commands(shown: str, *, locked: bool) -> tuple[str, ...]:
+    here = Path(shown).expanduser().resolve() == Path.cwd().resolve()
+    commands = [] if here else [f"cd {shlex.quote(shown)}"]
+    if not locked:
+        commands.append("uv lock")
+    commands += ["make install", "make migrate", "make run", "make test"]
+    return tuple(commands)

@@ -1,0 +1,172 @@
+"""Where the template lives, and what its copier.yml asks (for checks before rendering)."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from fledge import git
+from fledge.errors import UserError
+
+CONFIG_NAMES = ("copier.yml", "copier.yaml")
+# The template's list of names a generated package must not take (see copier.yml).
+RESERVED_NAMES_PATH = "template/includes/reserved_names.jinja"
+_REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template as Copier will receive it.
+
+    Attributes:
+        src: what is passed to Copier (a directory or a git URL).
+        root: the template's directory when it is on this machine, else None.
+        vcs_ref: the git ref to render, or None for Copier's choice.
+        bundled: True for the template that ships with fledge.
+    """
+
+    src: str
+    root: Path | None
+    vcs_ref: str | None = None
+    bundled: bool = False
+
+
+@dataclass(frozen=True)
+class Questions:
+    """What fledge knows of a template's questionnaire before rendering it."""
+
+    names: frozenset[str]
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reserved_names: frozenset[str] = frozenset()
+
+
+def _has_config(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in CONFIG_NAMES)
+
+
+def bundled_root() -> Path:
+    """The template that ships with fledge.
+
+    An installed wheel carries it as `fledge/_template`; a source checkout (or an editable
+    install of one) has it at the repository root, two levels above this package.
+    """
+    packaged = importlib.resources.files("fledge") / "_template"
+    if isinstance(packaged, Path) and _has_config(packaged):
+        return packaged
+    checkout = Path(__file__).resolve().parents[2]
+    if _has_config(checkout):
+        return checkout
+    raise UserError("fledge's own template is missing from this installation; reinstall fledge.")
+
+
+def _looks_remote(template: str) -> bool:
+    return "://" in template or template.startswith(_REMOTE_PREFIXES)
+
+
+def locate(template: str | None, vcs_ref: str | None) -> TemplateSource:
+    """Resolve `--template` and `--vcs-ref` into what Copier will render.
+
+    Without `--template`, the bundled template is used. When that is a git checkout (fledge
+    run from its source), fledge renders the checkout as it is on disk (HEAD plus uncommitted
+    changes) unless `vcs_ref` names another ref.
+
+    Raises:
+        UserError: a local template directory is missing or holds no copier.yml, or the ref
+            does not exist in a local git template.
+    """
+    if template is None:
+        root = bundled_root()
+        if vcs_ref is None:
+            is_checkout = git.available() and git.is_repository_root(root)
+            return TemplateSource(str(root), root, "HEAD" if is_checkout else None, bundled=True)
+        source = TemplateSource(str(root), root, vcs_ref, bundled=True)
+    elif _looks_remote(template):
+        return TemplateSource(template, None, vcs_ref)
+    else:
+        root = Path(template).expanduser().absolute()
+        if not root.is_dir():
+            raise UserError(f'Template "{template}" is not a directory or a git URL.')
+        if not _has_config(root):
+            raise UserError(
+                f'Template "{template}" has no copier.yml; it is not a Copier template.'
+            )
+        source = TemplateSource(str(root), root, vcs_ref)
+    _check_ref(source)
+    return source
+
+
+def _check_ref(source: TemplateSource) -> None:
+    if source.vcs_ref is None or source.root is None:
+        return
+    if not (git.available() and git.is_repository_root(source.root)):
+        raise UserError(f'--vcs-ref needs a git repository, and "{source.src}" is not one.')
+    if not git.has_revision(source.root, source.vcs_ref):
+        raise UserError(f'The template has no git ref "{source.vcs_ref}".')
+
+
+def _read(source: TemplateSource, relpath: str) -> str | None:
+    """A file of a local template as Copier will see it (at `vcs_ref` when one is set)."""
+    if source.root is None:
+        return None
+    if source.vcs_ref is not None and source.vcs_ref != "HEAD":
+        return git.show(source.root, source.vcs_ref, relpath)
+    path = source.root / relpath
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _choice_values(choices: Any) -> tuple[str, ...] | None:
+    """Copier's `choices:` (a mapping label -> value, or a list) as the accepted values."""
+    if isinstance(choices, Mapping):
+        return tuple(str(value) for value in choices.values())
+    if isinstance(choices, list):
+        return tuple(
+            str(item[1] if isinstance(item, list) and len(item) == 2 else item) for item in choices
+        )
+    return None  # a templated string: only Copier can tell
+
+
+def _reserved_names(source: TemplateSource) -> frozenset[str]:
+    text = _read(source, RESERVED_NAMES_PATH)
+    if text is None:
+        return frozenset()
+    try:
+        names = getattr(jinja2.Environment(autoescape=True).from_string(text).module, "names", [])
+    except jinja2.TemplateError:
+        return frozenset()
+    return frozenset(str(name) for name in names)
+
+
+def questions(source: TemplateSource) -> Questions | None:
+    """The questions of a local template, or None when they cannot be read before rendering
+    (a remote template, or a copier.yml using Copier-only YAML tags); Copier still checks
+    every answer then."""
+    for name in CONFIG_NAMES:
+        text = _read(source, name)
+        if text is not None:
+            break
+    else:
+        return None
+    try:
+        documents = [doc for doc in yaml.safe_load_all(text) if isinstance(doc, Mapping)]
+    except yaml.YAMLError:
+        return None
+    config: dict[str, Any] = {}
+    for document in documents:
+        config.update(document)
+    asked = {key: value for key, value in config.items() if not str(key).startswith("_")}
+    choices = {}
+    for key, spec in asked.items():
+        values = _choice_values(spec.get("choices")) if isinstance(spec, Mapping) else None
+        if values is not None:
+            choices[str(key)] = values
+    return Questions(
+        names=frozenset(str(key) for key in asked),
+        choices=choices,
+        reserved_names=_reserved_names(source),
+    )

@@ -1,0 +1,50 @@
+"""uv, run inside a generated project so that it uses that project's own environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fledge import process
+
+# `uv run fledge ...` exports these for fledge's own environment; passed on, they would make uv
+# install the new project into fledge's virtualenv instead of the project's `.venv`.
+_FOREIGN_ENVIRONMENT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+
+LOCK_TIMEOUT_SECONDS = 300.0
+
+
+def executable() -> str | None:
+    """The uv binary: the one running us when fledge runs under `uv run`, else the one on PATH."""
+    running = os.environ.get("UV")
+    if running and Path(running).is_file():
+        return running
+    return process.find("uv")
+
+
+def available() -> bool:
+    return executable() is not None
+
+
+def project_env() -> dict[str, str]:
+    """The environment for commands run in a generated project (uv, make)."""
+    return {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENVIRONMENT}
+
+
+def _uv(project: Path, *args: str, timeout: float | None = None) -> process.Outcome:
+    return process.run(
+        [executable() or "uv", *args], cwd=project, env=project_env(), timeout=timeout
+    )
+
+
+def lock(project: Path) -> process.Outcome:
+    """`uv lock` in `project`; the caller decides what a failure means."""
+    return _uv(project, "lock", timeout=LOCK_TIMEOUT_SECONDS)
+
+
+def sync(project: Path) -> process.Outcome:
+    return _uv(project, "sync")
+
+
+def run(project: Path, *args: str) -> process.Outcome:
+    return _uv(project, "run", *args)

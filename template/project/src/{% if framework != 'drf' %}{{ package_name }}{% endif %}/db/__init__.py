@@ -1,0 +1,1 @@
+"""SQLAlchemy models, column types and connection URLs."""

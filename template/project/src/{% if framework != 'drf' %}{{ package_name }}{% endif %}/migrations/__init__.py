@@ -1,0 +1,1 @@
+"""Alembic migrations: `make migrate` applies them."""

@@ -1,0 +1,14 @@
+"""Liveness and readiness."""
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class Live(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ok"] = "ok"
+    checks: dict[str, Literal["ok", "error"]]

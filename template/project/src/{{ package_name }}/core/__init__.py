@@ -1,0 +1,1 @@
+"""Framework-agnostic building blocks shared by every layer of the service."""

@@ -1,0 +1,74 @@
+"""HTTP rules of the service contract that do not depend on the web framework."""
+
+import re
+import uuid
+from collections.abc import Sequence
+from email.message import Message
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+
+MAX_BODY_BYTES = 1024 * 1024
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def request_id(incoming: str | None) -> str:
+    """The caller's X-Request-ID when it is well-formed, else a fresh one."""
+    if incoming is not None and _REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+def media_type(content_type: str | None) -> str:
+    """`application/json; charset=utf-8` -> `application/json`."""
+    if not content_type:
+        return ""
+    message = Message()
+    message["content-type"] = content_type
+    return message.get_content_type()
+
+
+def is_json(content_type: str | None) -> bool:
+    kind = media_type(content_type)
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
+
+
+def client_ip(
+    peer: str | None,
+    forwarded_for: str | None,
+    trusted: Sequence[IPv4Network | IPv6Network],
+) -> str:
+    """The client's address: the socket peer, unless it is a trusted proxy.
+
+    Behind trusted proxies, X-Forwarded-For is read from the right, skipping the proxies
+    themselves; the first address that is not a trusted proxy is the client.
+    """
+    address = _parse(peer)
+    if address is None:
+        return peer or "unknown"
+    if not forwarded_for or not _is_trusted(address, trusted):
+        return str(address)
+    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
+        hop_address = _parse(hop)
+        if hop_address is None:
+            break
+        address = hop_address
+        if not _is_trusted(address, trusted):
+            break
+    return str(address)
+
+
+def _parse(value: str | None) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(value or "")
+    except ValueError:
+        return None
+
+
+def _is_trusted(
+    address: IPv4Address | IPv6Address, trusted: Sequence[IPv4Network | IPv6Network]
+) -> bool:
+    return any(address in network for network in trusted)

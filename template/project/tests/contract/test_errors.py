@@ -1,0 +1,47 @@
+import httpx
+
+from tests.contract.conftest import assert_problem
+
+
+def test_unknown_path_is_a_404_problem(api: httpx.Client) -> None:
+    assert_problem(api.get("/api/v1/nothing-here"), 404)
+
+
+def test_unknown_method_is_a_405_problem_with_allow(api: httpx.Client) -> None:
+    response = api.delete("/health/live")
+    assert_problem(response, 405)
+    assert "GET" in response.headers["allow"]
+
+
+def test_non_json_body_is_415(authed: httpx.Client) -> None:
+    response = authed.post(
+        "/api/v1/products", content=b"name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert_problem(response, 415)
+
+
+def test_body_over_one_mebibyte_is_413(authed: httpx.Client) -> None:
+    huge = b'{"name": "' + b"x" * (1024 * 1024) + b'", "price": 1}'
+    response = authed.post(
+        "/api/v1/products", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 413)
+
+
+def test_unknown_body_field_is_422_with_a_pointer(authed: httpx.Client) -> None:
+    response = authed.post("/api/v1/products", json={"name": "x", "price": 1, "colour": "red"})
+    body = assert_problem(response, 422)
+    assert "/colour" in [error.get("pointer") for error in body["errors"]]
+
+
+def test_invalid_query_parameter_is_422_naming_it(authed: httpx.Client) -> None:
+    body = assert_problem(authed.get("/api/v1/products", params={"limit": 0}), 422)
+    assert [error.get("parameter") for error in body["errors"]] == ["limit"]
+
+
+def test_malformed_json_is_a_problem(authed: httpx.Client) -> None:
+    response = authed.post(
+        "/api/v1/products", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in {400, 422}
+    assert_problem(response, response.status_code)
