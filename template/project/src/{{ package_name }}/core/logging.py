@@ -5,11 +5,21 @@ and carries the request id bound for the current request.
 """
 
 import logging.config
+from collections.abc import MutableMapping
 from typing import Any, Literal
 
 import structlog
 
 LogFormat = Literal["json", "console"]
+
+
+def _drop_color_message(
+    _: object, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    # Uvicorn adds an ANSI-coloured copy of its messages; the event already says it.
+    event.pop("color_message", None)
+    return event
+
 
 _COMMON_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -32,7 +42,11 @@ def logging_config(level: str, log_format: LogFormat) -> dict[str, Any]:
         "formatters": {
             "structured": {
                 "()": structlog.stdlib.ProcessorFormatter,
-                "foreign_pre_chain": [*_COMMON_PROCESSORS, structlog.stdlib.ExtraAdder()],
+                "foreign_pre_chain": [
+                    *_COMMON_PROCESSORS,
+                    structlog.stdlib.ExtraAdder(),
+                    _drop_color_message,
+                ],
                 "processors": [
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info,
