@@ -18,11 +18,13 @@ from typer.testing import CliRunner, Result
 
 import fledge
 from fledge.cli import app
-from tests.helpers import LATER_FILE, REPO_ROOT, git
+from tests.helpers import LATER_FILE, PYTHON_VERSIONS, REPO_ROOT, git
 
 pytestmark = pytest.mark.usefixtures("uv_offline")
 
 RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+# fledge proposes the running Python when the template offers it, else the template's default.
+EXPECTED_PYTHON = RUNNING_PYTHON if RUNNING_PYTHON in PYTHON_VERSIONS else "3.12"
 
 
 def fledge_new(*args: str | Path) -> Result:
@@ -73,7 +75,7 @@ def test_defaults_render_the_bundled_template_named_after_dest(tmp_path: Path) -
     assert recorded["project_name"] == "payments"
     assert recorded["project_slug"] == "payments"
     assert recorded["package_name"] == "payments"
-    assert recorded["python_version"] == RUNNING_PYTHON
+    assert recorded["python_version"] == EXPECTED_PYTHON
     assert recorded["_src_path"] == str(REPO_ROOT)
     assert (project / "src" / "payments").is_dir()
     assert_one_commit_on_main(project)
@@ -279,6 +281,7 @@ def test_dest_that_is_a_file_is_refused(tmp_path: Path, template_dir: Path) -> N
         (["-d", "package_name=fastapi"], "the generated project already uses that name"),
         (["-d", "package_name=Payments"], "use lowercase letters, digits and underscores"),
         (["-d", "package_name=9lives"], "use lowercase letters, digits and underscores"),
+        (["-d", f"package_name={'a' * 33}"], "it is longer than 32 characters"),
         (["--framework", "flask"], 'Unknown framework "flask"; available: fastapi.'),
         (["-d", "framework=flask"], 'Unknown framework "flask"'),
         (["-d", "python_version=3.9"], 'Unknown python version "3.9"'),
@@ -391,6 +394,19 @@ def test_interrupt_while_rendering_leaves_nothing(
     assert result.exit_code == 130
     assert "Interrupted." in result.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_templates_with_tasks_are_refused(tmp_path: Path) -> None:
+    """fledge renders with Copier's `unsafe=False`: a template never runs commands."""
+    template = tmp_path / "tpl"
+    (template / "project").mkdir(parents=True)
+    (template / "copier.yml").write_text("_subdirectory: project\n_tasks:\n  - touch pwned\n")
+    (template / "project" / "README.md").write_text("hello\n")
+    before = snapshot(tmp_path)
+
+    result = fledge_new(tmp_path / "svc", "--defaults", "--template", template)
+
+    assert_refused(result, "which fledge never allows", tmp_path, before)
 
 
 # --verify, on a tiny template whose "tests" are a Makefile target (fast, no dependencies)

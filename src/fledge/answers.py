@@ -15,6 +15,7 @@ from fledge.template import Questions
 # The same rules as the validators in copier.yml, so fledge refuses early what Copier would.
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PACKAGE_MAX_LENGTH = 32
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -82,6 +83,22 @@ def user_defaults(dest: Path, questions: Questions | None) -> dict[str, str]:
     return {key: value for key, value in derived.items() if key in questions.names}
 
 
+def for_prompts(
+    defaults: Mapping[str, str], data: Mapping[str, str], questions: Questions | None
+) -> dict[str, str]:
+    """The defaults safe to pre-fill in interactive prompts.
+
+    Copier validates a default before it shows the prompt, so a project name whose derived
+    slug or package name would be refused (`fledge new json`) would end the session instead of
+    letting the user type another. Such a name is not proposed; the template's own default is.
+    """
+    try:
+        check(data, defaults, questions, use_defaults=True)
+    except UserError:
+        return {key: value for key, value in defaults.items() if key != "project_name"}
+    return dict(defaults)
+
+
 def check(
     data: Mapping[str, str],
     defaults: Mapping[str, str],
@@ -107,7 +124,8 @@ def check(
     package = data.get("package_name", package_from(slug))
 
     def applies(key: str) -> bool:
-        return key in data or (use_defaults and (questions is None or key in questions.names))
+        derived_checked = use_defaults and questions is not None and key in questions.names
+        return key in data or derived_checked
 
     if applies("project_name"):
         _check_project_name(name)
@@ -153,6 +171,8 @@ def _check_slug(slug: str, origin: str) -> None:
 def _check_package_name(package: str, origin: str, reserved: frozenset[str]) -> None:
     if not _PACKAGE.match(package):
         problem = "use lowercase letters, digits and underscores, not starting with a digit"
+    elif len(package) > _PACKAGE_MAX_LENGTH:
+        problem = f"it is longer than {_PACKAGE_MAX_LENGTH} characters"
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         problem = "it is a Python keyword"
     elif package in sys.stdlib_module_names:

@@ -62,6 +62,7 @@ def new(
         Path,
         typer.Argument(
             help="Directory to create (or an empty one); its name is the default project name.",
+            metavar="DEST",
             show_default=False,
         ),
     ],
@@ -90,8 +91,8 @@ def new(
     template: Annotated[
         str | None,
         typer.Option(
-            help="Template directory or git URL [default: the template shipped with fledge].",
-            show_default=False,
+            help="Template directory or git URL.",
+            show_default="the template shipped with fledge",
         ),
     ] = None,
     vcs_ref: Annotated[

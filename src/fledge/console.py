@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fledge.errors import FledgeError
-from fledge.new import NewResult
+from fledge.new import NewResult, StepState
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -44,15 +44,21 @@ class Steps:
     """Progress of a command: a spinner while a step runs, a check mark once it is done."""
 
     @contextmanager
-    def step(self, label: str, *, spinner: bool = True) -> Iterator[None]:
+    def step(self, label: str, *, spinner: bool = True) -> Iterator[StepState]:
+        state = StepState()
         if spinner:
             with out.status(f"{label}…"):
-                yield
+                yield state
         else:
             # The user is about to answer questions: a spinner would draw over the prompts.
             _plain(out, f"{label}:", "bold")
-            yield
-        out.print(Text.assemble(("✓ ", "green"), label))
+            yield state
+        if state.degraded:
+            out.print(
+                Text.assemble(("! ", "yellow"), label, (" (see the warning below)", "yellow"))
+            )
+        else:
+            out.print(Text.assemble(("✓ ", "green"), label))
 
 
 def _facts(result: NewResult) -> Table:

@@ -54,15 +54,22 @@ class NewOptions:
     verify: bool = False
 
 
+@dataclass
+class StepState:
+    """Set by a step that finished but not as hoped (`uv lock` offline): shown as a warning."""
+
+    degraded: bool = False
+
+
 class Progress(Protocol):
     """Shows which step is running. `spinner=False` while the user answers questions."""
 
-    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[None]: ...
+    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[StepState]: ...
 
 
 class _Silent:
-    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[None]:  # noqa: ARG002
-        return nullcontext()
+    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[StepState]:  # noqa: ARG002
+        return nullcontext(StepState())
 
 
 @dataclass(frozen=True)
@@ -102,33 +109,23 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
     progress = progress or _Silent()
     shown = str(options.dest)
     dest = options.dest.expanduser().resolve()
-    source = template.locate(options.template, options.vcs_ref)
-    _check_destination(dest, shown, overwrite=options.overwrite, source=source)
-    questions = template.questions(source)
-    defaults = answers.user_defaults(dest, questions)
-    answers.check(options.data, defaults, questions, use_defaults=options.defaults)
-    if not options.defaults and not sys.stdin.isatty():
-        raise UserError(
-            "There is no terminal to ask the template's questions in: pass --defaults "
-            "(and --data KEY=VALUE for the answers you want to set)."
-        )
+    source, defaults = _prepare(options, dest, shown)
 
     notes: list[str] = []
-    created = _make_parents(dest.parent)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.fledge-", dir=dest.parent))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
-    except OSError as err:
-        _remove_empty(created)
-        raise UserError(f"Cannot create {shown}: {err.strerror or err}.") from err
+    staging, created = _staging_directory(dest, shown)
     try:
         with progress.step("Rendering the template", spinner=options.defaults):
             recorded = _render(source, staging, options, defaults, notes)
-        with progress.step("Locking the dependencies (uv lock)"):
+        with progress.step("Locking the dependencies (uv lock)") as state:
             locked = _lock(staging, dest, notes)
-        with progress.step("Creating the git repository and its first commit"):
+            state.degraded = not locked
+        with progress.step("Creating the git repository and its first commit") as state:
             commit = _commit(staging, recorded, notes)
-        _move_into_place(staging, dest, shown, overwrite=options.overwrite)
+            state.degraded = commit is None
+        try:
+            _move_into_place(staging, dest, shown, overwrite=options.overwrite)
+        except OSError as err:
+            raise UserError(f"Cannot move the project into {shown}: {err}") from err
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_empty(created)
@@ -145,6 +142,38 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
         warnings=tuple(notes),
         next_commands=_next_commands(shown, locked=locked),
     )
+
+
+def _prepare(
+    options: NewOptions, dest: Path, shown: str
+) -> tuple[template.TemplateSource, dict[str, str]]:
+    """Every check that needs no rendering; returns the template and fledge's defaults."""
+    source = template.locate(options.template, options.vcs_ref)
+    _check_destination(dest, shown, overwrite=options.overwrite, source=source)
+    questions = template.questions(source)
+    defaults = answers.user_defaults(dest, questions)
+    answers.check(options.data, defaults, questions, use_defaults=options.defaults)
+    if options.defaults:
+        return source, defaults
+    if not (sys.stdin and sys.stdin.isatty()):
+        raise UserError(
+            "There is no terminal to ask the template's questions in: pass --defaults "
+            "(and --data KEY=VALUE for the answers you want to set)."
+        )
+    return source, answers.for_prompts(defaults, options.data, questions)
+
+
+def _staging_directory(dest: Path, shown: str) -> tuple[Path, list[Path]]:
+    """An empty directory beside `dest` (same filesystem, so moving it is a rename), and the
+    parent directories created for it."""
+    created = _make_parents(dest.parent)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.fledge-", dir=dest.parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a project is not
+    except OSError as err:
+        _remove_empty(created)
+        raise UserError(f"Cannot create {shown}: {err.strerror or err}.") from err
+    return staging, created
 
 
 def _check_destination(
@@ -195,8 +224,8 @@ def _remove_empty(directories: list[Path]) -> None:
             directory.rmdir()
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split())
 
 
 @contextmanager
@@ -211,7 +240,7 @@ def _copier_warnings(notes: list[str], *, bundled: bool) -> Iterator[None]:
                 warning.message, warning.category, warning.filename, warning.lineno
             )
         elif not (bundled and issubclass(warning.category, DirtyLocalWarning)):
-            notes.append(f"Copier: {_one_line(warning.message)}")  # type: ignore[arg-type]
+            notes.append(f"Copier: {_one_line(warning.message)}")
 
 
 def _render(
@@ -235,7 +264,8 @@ def _render(
                 quiet=True,
             )
     except CopierAnswersInterrupt:
-        raise
+        raise  # Ctrl-C at a prompt: a KeyboardInterrupt, not a Copier error
+
     except InteractiveSessionError as err:
         raise UserError(
             "The template's questions need a terminal: pass --defaults and --data KEY=VALUE."
@@ -243,7 +273,7 @@ def _render(
     except UnsafeTemplateError as err:
         raise UserError(
             "The template wants to run its own commands (tasks, migrations or extensions), "
-            f"which fledge never allows: {_one_line(err)}"
+            f"which fledge never allows: {str(err).splitlines()[0]}"
         ) from err
     except (CopierError, ValueError) as err:
         raise UserError(_one_line(err)) from err

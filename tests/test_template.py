@@ -1,0 +1,43 @@
+"""Where fledge finds its template, and what it reads from copier.yml before rendering."""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+import pytest
+
+from fledge import template
+from tests.helpers import REPO_ROOT, copy_template
+
+
+def test_an_installed_fledge_uses_the_template_inside_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wheel force-includes copier.yml and template/ as fledge/_template."""
+    copy_template(tmp_path / "_template")
+    monkeypatch.setattr(importlib.resources, "files", lambda _package: tmp_path)
+
+    assert template.bundled_root() == tmp_path / "_template"
+
+
+def test_a_source_checkout_uses_the_repository_root() -> None:
+    assert template.bundled_root() == REPO_ROOT
+
+
+def test_questions_come_from_the_template_at_the_requested_ref(tagged_template: Path) -> None:
+    source = template.locate(str(tagged_template), "v0.1.0")
+    questions = template.questions(source)
+
+    assert questions is not None
+    assert {"project_name", "project_slug", "package_name", "framework"} <= questions.names
+    assert "fastapi" in questions.choices["framework"]
+    assert {"json", "fastapi", "tests"} <= questions.reserved_names
+    assert not any(name.startswith("_") for name in questions.names)
+
+
+def test_remote_templates_are_passed_to_copier_unread() -> None:
+    source = template.locate("gh:example/template", "v1.0.0")
+
+    assert (source.src, source.root, source.vcs_ref) == ("gh:example/template", None, "v1.0.0")
+    assert template.questions(source) is None
