@@ -16,6 +16,7 @@ from fledge.template import Questions
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _PACKAGE_MAX_LENGTH = 32
+_PROJECT_NAME_MAX_LENGTH = 60
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -155,9 +156,14 @@ def _check_choices(data: Mapping[str, str], questions: Questions) -> None:
 
 def _check_project_name(name: str) -> None:
     if not name.strip():
-        raise UserError(
-            "The project name must not be empty; set one with --data project_name=NAME."
-        )
+        problem = "must not be empty"
+    elif len(name) > _PROJECT_NAME_MAX_LENGTH:
+        problem = f"must be at most {_PROJECT_NAME_MAX_LENGTH} characters"
+    elif any(char in name for char in '"\\\n'):
+        problem = "must not contain quotes, backslashes or line breaks"
+    else:
+        return
+    raise UserError(f"The project name {problem}; set one with --data project_name=NAME.")
 
 
 def _check_slug(slug: str, origin: str) -> None:

@@ -285,11 +285,19 @@ def _render(
         raise UserError(
             f"Cannot read the template {source.src}: {lines[-1] if lines else err}"
         ) from err
+    _protect_secrets(staging)
     answers_file = staging / worker.answers_relpath
     if not answers_file.is_file():
         return {}
     loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     return dict(loaded) if isinstance(loaded, Mapping) else {}
+
+
+def _protect_secrets(project: Path) -> None:
+    """Make the generated `.env` (it holds JWT_SECRET) readable by its owner only."""
+    env_file = project / ".env"
+    if env_file.is_file():
+        env_file.chmod(0o600)
 
 
 def _headline(outcome: process.Outcome) -> str:
