@@ -49,7 +49,7 @@ class Variant:
 
 
 # The supported combinations, spelled out; test_render checks this matches copier.yml.
-FRAMEWORKS = ("fastapi",)
+FRAMEWORKS = ("fastapi", "flask", "drf")
 CI_SYSTEMS = ("github", "gitlab", "none")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 VARIANTS = tuple(

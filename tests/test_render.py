@@ -114,6 +114,18 @@ def test_no_template_markers_in_files(project: Path) -> None:
     assert leftovers == []
 
 
+# The entry points and migrations of each framework (the SQLAlchemy variants share theirs).
+SQLALCHEMY_FILES = (f"src/{PACKAGE}/main.py", f"src/{PACKAGE}/migrations/env.py")
+FRAMEWORK_FILES = {
+    "drf": (
+        "manage.py",
+        f"src/{PACKAGE}/settings.py",
+        f"src/{PACKAGE}/wsgi.py",
+        f"src/{PACKAGE}/users/migrations/0001_initial.py",
+    ),
+}
+
+
 def test_expected_files(project: Path, variant: Variant) -> None:
     present = {str(path.relative_to(project)) for path in files(project)}
     expected = {
@@ -127,8 +139,7 @@ def test_expected_files(project: Path, variant: Variant) -> None:
         "README.md",
         "pyproject.toml",
         f"src/{PACKAGE}/__init__.py",
-        f"src/{PACKAGE}/main.py",
-        f"src/{PACKAGE}/migrations/env.py",
+        *FRAMEWORK_FILES.get(variant.framework, SQLALCHEMY_FILES),
     }
     ci_files = {"github": ".github/workflows/ci.yml", "gitlab": ".gitlab-ci.yml"}
 

@@ -68,6 +68,9 @@ FOREIGN_ENVIRONMENT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYENV_VERSION",
 POSTGRES = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
 START_TIMEOUT_SECONDS = 60.0
+# How each framework's image applies the migrations (Compose's one-shot `migrate` service).
+MIGRATE_COMMANDS = {"drf": ["django-admin", "migrate"]}
+ALEMBIC_UPGRADE = ["alembic", "upgrade", "head"]
 STOP_TIMEOUT_SECONDS = 30.0
 
 
@@ -227,7 +230,7 @@ def test_compose_migrates_before_the_app_starts(
     services = load_yaml(rendered(variant) / "compose.yaml")["services"]
     app, migrate = services["app"], services["migrate"]
 
-    assert migrate["command"] == ["alembic", "upgrade", "head"]
+    assert migrate["command"] == MIGRATE_COMMANDS.get(variant.framework, ALEMBIC_UPGRADE)
     assert migrate["image"] == app["image"]
     assert app["depends_on"] == {
         "migrate": {"condition": "service_completed_successfully"},
@@ -499,7 +502,7 @@ def test_image_command_serves_ready_against_postgres_and_redis(
         "PORT": str(free_port()),
     }
     migrate = subprocess.run(
-        ["alembic", "upgrade", "head"],
+        MIGRATE_COMMANDS.get(variant.framework, ALEMBIC_UPGRADE),
         cwd=project,
         env=env,
         capture_output=True,

@@ -48,6 +48,8 @@ def test_price_is_an_exact_json_number(authed: httpx.Client) -> None:
         ({"name": "x" * 201}, "/name"),
         ({"description": "x" * 2001}, "/description"),
         ({"active": "yes please"}, "/active"),
+        ({"active": "true"}, "/active"),
+        ({"active": 1}, "/active"),
     ],
 )
 def test_invalid_products_are_422(

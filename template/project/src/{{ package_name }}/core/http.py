@@ -9,6 +9,16 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 MAX_BODY_BYTES = 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Response headers that CORS lets the scripts of the allowed origins read.
+EXPOSED_HEADERS = (
+    "Idempotent-Replayed",
+    "Link",
+    "Location",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Retry-After",
+    "X-Request-ID",
+)
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 

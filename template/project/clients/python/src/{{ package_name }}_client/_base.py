@@ -1,0 +1,105 @@
+"""What `Client` and `AsyncClient` share: configuration, credentials and response checks."""
+
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from ._wire import DELETE_PRODUCT, USER_AGENT, Call
+from .errors import error_from_response
+from .retries import Attempts, RetryPolicy
+
+# Failures of an attempt that become a `TransportError` (httpx maps socket errors to its own
+# exceptions; a custom transport may still raise plain `OSError`s).
+ATTEMPT_FAILURES = (httpx.RequestError, OSError)
+# How many times one call may get a new token (each refused token is replaced once).
+MAX_RENEWALS = 3
+
+
+class BaseClient:
+    """Configuration and credentials of a client; the I/O lives in the subclasses."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        email: str | None,
+        password: str | None,
+        token: str | None,
+        timeout: float | httpx.Timeout,
+        retry: RetryPolicy | None,
+        headers: Mapping[str, str] | None,
+        clock: Callable[[], float],
+        wall_clock: Callable[[], float],
+    ) -> None:
+        if (email is None) != (password is None):
+            raise ValueError("give both email and password, or neither")
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._email = email
+        self._password = password
+        self._token = token
+        self._proven: str | None = None  # the last token the service accepted
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json, application/problem+json",
+            **(headers or {}),
+        }
+
+    def __repr__(self) -> str:
+        # Never the password or the token: a repr ends up in logs and tracebacks.
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, email={self._email!r}, "
+            f"authenticated={self._token is not None})"
+        )
+
+    @property
+    def token(self) -> str | None:
+        """The current access token, or None. It is a secret: do not log it."""
+        return self._token
+
+    @property
+    def can_log_in(self) -> bool:
+        """Whether the client has credentials to log in (again) by itself."""
+        return self._email is not None and self._password is not None
+
+    def _remember(self, email: str | None, password: str | None) -> tuple[str, str]:
+        if (email is None) != (password is None):
+            raise ValueError("give both email and password, or neither")
+        if email is not None and password is not None:
+            self._email, self._password = email, password
+        if self._email is None or self._password is None:
+            raise ValueError("no credentials: pass email and password")
+        return self._email, self._password
+
+    def _may_renew(self, call: Call, refused: str | None, renewals: int) -> bool:
+        """After a 401: whether to log in again (unless another caller did) and repeat the call.
+
+        Each refused token is replaced once. A token that this call logged in for and that the
+        service refused before accepting it even once will not be replaced: logging in again
+        would not help, so the `Unauthorized` is raised.
+        """
+        if not (call.operation.authenticated and self.can_log_in) or renewals >= MAX_RENEWALS:
+            return False
+        fresh_and_refused = refused == self._token and refused != self._proven
+        return not (renewals and fresh_and_refused)
+
+    def _attempts(self, call: Call) -> Attempts:
+        return Attempts(self.retry, call, clock=self._clock)
+
+    def _check(self, response: httpx.Response, attempts: Attempts) -> httpx.Response:
+        """The response when it is a success; otherwise raise its `ApiError`."""
+        if response.is_success:
+            if attempts.token is not None:
+                self._proven = attempts.token
+            return response
+        if (
+            response.status_code == 404
+            and attempts.call.operation is DELETE_PRODUCT
+            and attempts.repeated_after_ambiguity
+        ):
+            # An earlier attempt whose answer was lost did delete it: the delete is done.
+            return response
+        raise error_from_response(response, now=self._wall_clock())

@@ -1,0 +1,242 @@
+"""The asynchronous client: the surface of `Client`, with `await` and `async for`."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Self, Unpack
+
+import httpx
+from tenacity import AsyncRetrying
+
+from . import _wire as wire
+from ._base import ATTEMPT_FAILURES, BaseClient
+from .errors import ClientError, Unauthorized
+from .models import Price, Product, ProductChanges, ProductPage, Token, User
+from .retries import DEFAULT_TIMEOUT, Attempts, RetryPolicy
+
+
+class AsyncClient(BaseClient):
+    """A client of the API: authentication, retries, pagination and typed errors built in.
+
+    Safe to share between tasks of one event loop. Use it as an async context manager, or
+    await `aclose()`.
+
+    Args:
+        base_url: the service's root URL, e.g. `http://127.0.0.1:8000`.
+        email, password: credentials; the client logs in with them when it first needs a
+            token, and once more when the service refuses an expired token.
+        token: an access token to start with (without credentials, a refused token raises
+            `Unauthorized`).
+        timeout: seconds, or an `httpx.Timeout`, for each attempt (on by default).
+        retry: the `RetryPolicy` (attempts, total deadline, backoff).
+        headers: extra headers for every request.
+        transport: an `httpx.AsyncBaseTransport`, e.g. `httpx.MockTransport` in tests.
+        sleep: how to wait between attempts (`asyncio.sleep`); inject one in tests.
+        clock: a monotonic clock for the deadline (`time.monotonic`).
+        wall_clock: seconds since the epoch, to read `Retry-After` dates (`time.time`).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            base_url,
+            email=email,
+            password=password,
+            token=token,
+            timeout=timeout,
+            retry=retry,
+            headers=headers,
+            clock=clock,
+            wall_clock=wall_clock,
+        )
+        self._sleep = sleep
+        self._login_lock = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, headers=self._headers, timeout=self.timeout, transport=transport
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def register(self, email: str, password: str) -> User:
+        """Create an account (`Conflict` when the email is taken). It does not log in."""
+        return wire.read_user(await self._send(wire.register(email, password)))
+
+    async def login(self, email: str | None = None, password: str | None = None) -> Token:
+        """Log in, and remember the credentials to log in again when the token expires.
+
+        Without arguments, logs in with the credentials given to the constructor.
+        """
+        credentials = self._remember(email, password)
+        async with self._login_lock:
+            return await self._log_in(*credentials)
+
+    async def me(self) -> User:
+        """The logged-in user."""
+        return wire.read_user(await self._send(wire.me()))
+
+    async def create_product(
+        self,
+        *,
+        name: str,
+        price: Price,
+        description: str | None = None,
+        active: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Product:
+        """Create a product, exactly once however many attempts it takes.
+
+        Every attempt carries the same `Idempotency-Key` (a fresh UUID unless you pass one), so
+        a retry after a lost response replays the first result instead of creating a second
+        product. When it raises nevertheless, the exception's `idempotency_key` is that key:
+        calling again with it and the same fields is always safe. Pass your own key to carry a
+        create across processes.
+        """
+        call = wire.create_product(
+            name=name,
+            price=price,
+            description=description,
+            active=active,
+            idempotency_key=idempotency_key,
+        )
+        try:
+            return wire.read_product(await self._send(call))
+        except ClientError as error:
+            error.idempotency_key = call.idempotency_key
+            raise
+
+    async def list_products(
+        self, *, active: bool | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> ProductPage:
+        """One page of products, newest first; pass `next_cursor` back as `cursor`."""
+        call = wire.list_products(active=active, limit=limit, cursor=cursor)
+        return wire.read_page(await self._send(call))
+
+    async def iter_products(
+        self, *, active: bool | None = None, page_size: int | None = None
+    ) -> AsyncIterator[Product]:
+        """Every product, newest first, fetching one page at a time as you iterate."""
+        cursor = None
+        while True:
+            page = await self.list_products(active=active, limit=page_size, cursor=cursor)
+            for product in page.items:
+                yield product
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def get_product(self, product_id: uuid.UUID | str) -> Product:
+        """One product (`NotFound` when there is none with this id)."""
+        return wire.read_product(await self._send(wire.get_product(product_id)))
+
+    async def replace_product(
+        self,
+        product_id: uuid.UUID | str,
+        *,
+        name: str,
+        price: Price,
+        description: str | None = None,
+        active: bool = True,
+    ) -> Product:
+        """Replace a product (PUT): omitted fields return to their defaults."""
+        call = wire.replace_product(
+            product_id, name=name, price=price, description=description, active=active
+        )
+        return wire.read_product(await self._send(call))
+
+    async def update_product(
+        self, product_id: uuid.UUID | str, **changes: Unpack[ProductChanges]
+    ) -> Product:
+        """Change some fields of a product (PATCH); only `description` may be set to None.
+
+        Not retried after an ambiguous failure (see `retries`): a `TransportError` with
+        `maybe_processed` means the change may or may not have been applied.
+        """
+        return wire.read_product(await self._send(wire.update_product(product_id, changes)))
+
+    async def delete_product(self, product_id: uuid.UUID | str) -> None:
+        """Delete a product (`NotFound` when there is none with this id)."""
+        await self._send(wire.delete_product(product_id))
+
+    async def _send(self, call: wire.Call) -> httpx.Response:
+        """Send a call with retries; when its token is refused, log in again and repeat it."""
+        renewals = 0
+        while True:
+            await self._ensure_token(call)
+            attempts = self._attempts(call)
+            try:
+                return await self._send_with_retries(call, attempts)
+            except Unauthorized:
+                if not self._may_renew(call, attempts.token, renewals):
+                    raise
+            async with self._login_lock:
+                if self._token == attempts.token:  # no other task has replaced it meanwhile
+                    await self._log_in(*self._remember(None, None))
+            renewals += 1
+
+    async def _send_with_retries(self, call: wire.Call, attempts: Attempts) -> httpx.Response:
+        retrying = AsyncRetrying(
+            retry=attempts.should_retry,
+            wait=attempts.wait,
+            stop=attempts.stop,
+            before_sleep=attempts.log,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        response: httpx.Response = await retrying(self._attempt, call, attempts)
+        return response
+
+    async def _attempt(self, call: wire.Call, attempts: Attempts) -> httpx.Response:
+        attempts.token = self._token if call.operation.authenticated else None
+        request = self._http.build_request(
+            call.operation.method,
+            call.path,
+            params=call.params,
+            content=call.body,
+            headers=call.headers(attempts.token),
+            timeout=attempts.begin(self.timeout),
+        )
+        try:
+            response = await self._http.send(request)
+        except ATTEMPT_FAILURES as error:
+            raise attempts.transport_error(error) from error
+        return self._check(response, attempts)
+
+    async def _ensure_token(self, call: wire.Call) -> None:
+        if call.operation.authenticated and self._token is None and self.can_log_in:
+            async with self._login_lock:
+                if self._token is None:
+                    await self._log_in(*self._remember(None, None))
+
+    async def _log_in(self, email: str, password: str) -> Token:
+        call = wire.login(email, password)
+        token = wire.read_token(await self._send_with_retries(call, self._attempts(call)))
+        self._token = token.access_token
+        return token

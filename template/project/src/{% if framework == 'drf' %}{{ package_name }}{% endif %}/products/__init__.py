@@ -1,0 +1,1 @@
+"""Products: CRUD with cursor pages and idempotent creates."""

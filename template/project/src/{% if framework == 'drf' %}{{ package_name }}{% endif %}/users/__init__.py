@@ -1,0 +1,1 @@
+"""Accounts: email and password, access tokens, the current user."""

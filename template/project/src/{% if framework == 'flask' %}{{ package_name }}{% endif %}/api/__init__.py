@@ -1,0 +1,1 @@
+"""HTTP layer: blueprints, request hooks and error handlers."""

@@ -1,0 +1,1 @@
+"""This framework's wiring: shared buckets, concurrency, migrations, settings, the admin."""
