@@ -45,6 +45,11 @@ def snapshot(directory: Path) -> dict[str, bytes | None]:
     }
 
 
+def panel_lines(result: Result) -> list[str]:
+    """The lines of the closing panel without its borders."""
+    return [line.strip("│ ") for line in result.stdout.splitlines()]
+
+
 def assert_refused(
     result: Result, message: str, parent: Path, before: dict[str, bytes | None]
 ) -> None:
@@ -105,6 +110,37 @@ def test_offline_uv_lock_is_a_warning_with_the_command_to_run(
     assert not (tmp_path / "svc" / "uv.lock").exists()
     assert "uv lock" in result.stdout  # among the next commands
     assert_one_commit_on_main(tmp_path / "svc")
+
+
+def test_no_lock_skips_uv_lock_and_leaves_it_to_the_next_commands(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    result = fledge_new(tmp_path / "svc", "--defaults", "--no-lock", "--template", template_dir)
+
+    assert result.exit_code == 0, result.output
+    assert "uv lock" not in result.stderr  # skipped on request: no warning
+    assert "Locking the dependencies" not in result.stdout
+    assert not (tmp_path / "svc" / "uv.lock").exists()
+    assert "skipped (--no-lock)" in result.stdout
+    assert "uv lock" in panel_lines(result)  # among the next commands
+    assert_one_commit_on_main(tmp_path / "svc")
+
+
+def test_no_git_leaves_no_repository_and_names_the_commands(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    result = fledge_new(
+        tmp_path / "svc", "--defaults", "--no-git", "--no-lock", "--template", template_dir
+    )
+
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "svc"
+    assert not (project / ".git").exists()
+    assert (project / ".copier-answers.yml").is_file()
+    assert "Creating the git repository" not in result.stdout
+    assert "skipped (--no-git)" in result.stdout
+    assert "git init && git add --all && git commit -m" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
 
 
 @pytest.mark.usefixtures("no_git_identity")
@@ -498,5 +534,7 @@ def test_help_documents_every_option_of_new() -> None:
         "--vcs-ref",
         "--overwrite",
         "--verify",
+        "--no-lock",
+        "--no-git",
     ):
         assert option in result.stdout

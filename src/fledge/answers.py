@@ -9,6 +9,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import yaml
+
 from fledge.errors import UserError
 from fledge.template import Questions
 
@@ -18,6 +20,19 @@ _PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _PACKAGE_MAX_LENGTH = 32
 _PROJECT_NAME_MAX_LENGTH = 60
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def record_source(answers_file: Path, src: str, commit: str) -> None:
+    """Set the template source (`_src_path`) and version (`_commit`) in a Copier answers file,
+    where Copier writes them: first, after the header comment, keys sorted."""
+    lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(("_commit:", "_src_path:"))]
+    header = next((i for i, line in enumerate(kept) if not line.startswith("#")), len(kept))
+    recorded = yaml.safe_dump(
+        {"_commit": commit, "_src_path": src}, default_flow_style=False, allow_unicode=True
+    )
+    kept[header:header] = [recorded]
+    answers_file.write_text("".join(kept), encoding="utf-8")
 
 
 def parse_data(pairs: Sequence[str]) -> dict[str, str]:

@@ -9,8 +9,12 @@ from typing import Annotated, TypeVar
 import typer
 
 from fledge import __version__, answers, console
-from fledge.errors import ExitCode, FledgeError
+from fledge.check import run_check
+from fledge.errors import ExitCode, FledgeError, UserError
+from fledge.matrix import DEFAULT_JUNIT, DEFAULT_WORKERS, MatrixOptions, run_matrix, supported
 from fledge.new import NewOptions, create_project
+from fledge.update import UpdateOptions, apply_update, check_version, plan_update
+from fledge.variants import select
 
 app = typer.Typer(
     name="fledge",
@@ -106,6 +110,13 @@ def new(
         bool,
         typer.Option("--verify", help="Then install the project (uv sync) and run its tests."),
     ] = False,
+    no_lock: Annotated[
+        bool, typer.Option("--no-lock", help="Skip `uv lock`: the project has no uv.lock yet.")
+    ] = False,
+    no_git: Annotated[
+        bool,
+        typer.Option("--no-git", help="Skip `git init` and the first commit."),
+    ] = False,
 ) -> None:
     """Create a new service in DEST: render the template, lock it with uv, commit it with git.
 
@@ -121,10 +132,172 @@ def new(
             defaults=defaults,
             overwrite=overwrite,
             verify=verify,
+            lock=not no_lock,
+            git=not no_git,
         )
         console.new_project(create_project(options, console.Steps()))
 
     _boundary(run)
+
+
+@app.command()
+def update(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The project to update (its directory holds .copier-answers.yml).",
+            metavar="PATH",
+        ),
+    ] = Path(),
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only compare the project's template version with the latest release: "
+            "exit 2 when a newer one exists, 0 when up to date.",
+        ),
+    ] = False,
+    pretend: Annotated[
+        bool,
+        typer.Option("--pretend", help="Show the version jump and the files; write nothing."),
+    ] = False,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="VERSION",
+            help="The template version (tag) to update to.",
+            show_default="the latest release",
+        ),
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Change an answer during the update (repeatable), e.g. -d ci=none.",
+            show_default=False,
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="A mirror or clone of the template source the project records, fetched "
+            "instead of it (the record is kept).",
+            show_default=False,
+        ),
+    ] = None,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="Run the template's migrations and tasks although it is not fledge's own.",
+        ),
+    ] = False,
+) -> None:
+    """Merge a newer template version into the project at PATH (Copier's three-way update).
+
+    The project must be a clean git checkout; the update is left uncommitted for review.
+
+    Exit codes: 0 updated (or up to date); 1 error, nothing changed;
+    2 updated with conflicts left to resolve, or with --check: a newer version exists.
+    """
+
+    def run() -> int:
+        if check:
+            if pretend or to or data:
+                raise UserError("--check takes no --pretend, --to or --data.")
+            checked = check_version(path, template)
+            console.version_check(checked)
+            return ExitCode.UPDATE_AVAILABLE if checked.update_available else ExitCode.OK
+        options = UpdateOptions(
+            path=path,
+            to=to,
+            data=answers.parse_data(data or []),
+            template=template,
+            trust=trust,
+            pretend=pretend,
+        )
+        steps = console.Steps()
+        plan = plan_update(options, steps)
+        console.update_plan(plan, pretend=pretend)
+        if pretend or plan.up_to_date:
+            return ExitCode.OK
+        result = apply_update(plan, steps)
+        console.update_result(result)
+        return ExitCode.OK if result.clean else ExitCode.CONFLICTS
+
+    raise typer.Exit(_boundary(run))
+
+
+@app.command(name="check")
+def check_command(
+    path: Annotated[
+        Path, typer.Argument(help="The generated project to check.", metavar="PATH")
+    ] = Path(),
+) -> None:
+    """Run the project's own gates: the commands of its CI, from `make install` and `make check`.
+
+    Lint, format, types, migrations and tests run in turn, timed, all even after a failure.
+
+    Exit codes: 0 every gate passed; 1 a gate failed (its output is shown), or an error.
+    """
+
+    def run() -> int:
+        result = run_check(path.expanduser().resolve(), console.GateLines())
+        console.check_result(result)
+        return ExitCode.OK if result.ok else ExitCode.ERROR
+
+    raise typer.Exit(_boundary(run))
+
+
+@app.command()
+def matrix(
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="ID[,ID...]",
+            help="Check only these variants: ids or globs like 'flask-*' (repeatable).",
+            show_default="every variant",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="How many variants are rendered and checked at once (1 or more).")
+    ] = DEFAULT_WORKERS,
+    junit: Annotated[
+        Path, typer.Option(metavar="PATH", help="Where to write the JUnit XML report.")
+    ] = DEFAULT_JUNIT,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Leave the rendered projects in DIR (one folder per variant).",
+            show_default="a temporary directory, removed",
+        ),
+    ] = None,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="List the supported variants and exit.")
+    ] = False,
+) -> None:
+    """Render every supported variant of the template and run `fledge check` on each.
+
+    Exit codes: 0 every variant passed; 1 a variant failed, or an error.
+    """
+
+    def run() -> int:
+        patterns = tuple(p.strip() for item in only or [] for p in item.split(",") if p.strip())
+        if list_only:
+            console.matrix_variants(select(supported(), patterns))
+            return ExitCode.OK
+        options = MatrixOptions(only=patterns, workers=workers, junit=junit, keep=keep)
+        with console.MatrixLive() as live:
+            result = run_matrix(options, live)
+        console.matrix_result(result)
+        return ExitCode.OK if result.ok else ExitCode.ERROR
+
+    raise typer.Exit(_boundary(run))
 
 
 def main() -> None:

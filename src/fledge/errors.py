@@ -10,6 +10,10 @@ class ExitCode(IntEnum):
 
     OK = 0
     ERROR = 1
+    # `fledge update --check`: a newer template version exists.
+    UPDATE_AVAILABLE = 2
+    # `fledge update`: the update is applied, but conflicts are left to resolve (an alias of 2).
+    CONFLICTS = 2
     INTERRUPTED = 130
 
 

@@ -4,6 +4,7 @@ a template file at a ref."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from fledge import process
@@ -78,3 +79,70 @@ def show(repo: Path, ref: str, relpath: str) -> str | None:
 
 def has_revision(repo: Path, ref: str) -> bool:
     return _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").ok
+
+
+def toplevel(path: Path) -> Path | None:
+    """The root of the git work tree holding `path`, or None outside any repository."""
+    outcome = _git(path, "rev-parse", "--show-toplevel")
+    return Path(outcome.output.strip()) if outcome.ok else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of `git status`: a path relative to the repository root and its XY code."""
+
+    code: str
+    path: str
+
+    @property
+    def unmerged(self) -> bool:
+        return "U" in self.code or self.code in {"AA", "DD"}
+
+
+def status(path: Path) -> list[Change]:
+    """The uncommitted changes under `path` (untracked files included, ignored ones not)."""
+    outcome = _checked(path, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    entries = outcome.output.split("\0")
+    changes: list[Change] = []
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        code, name = entry[:2], entry[3:]
+        if code[0] in "RC":
+            index += 1  # the rename's source path follows
+        changes.append(Change(code, name))
+    return changes
+
+
+def clone(source: str, dest: Path) -> process.Outcome:
+    """`git clone --no-checkout SOURCE DEST` (every tag and branch, no work tree)."""
+    return _git(dest.parent, "clone", "--quiet", "--no-checkout", "--", source, str(dest))
+
+
+def tags(repo: Path) -> list[str]:
+    return _checked(repo, "tag", "--list").output.split()
+
+
+def remote_tags(source: str, cwd: Path) -> process.Outcome:
+    """`git ls-remote --tags` of a repository URL or path, without cloning it."""
+    return _git(cwd, "ls-remote", "--tags", "--refs", "--", source)
+
+
+def resolve(repo: Path, ref: str) -> str | None:
+    """The commit `ref` names in `repo` (a tag, a `git describe` ref, a commit, or a branch of
+    the repository it was cloned from), or None."""
+    for candidate in (ref, f"origin/{ref}"):
+        outcome = _git(
+            repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{candidate}^{{commit}}"
+        )
+        if outcome.ok:
+            return outcome.output.strip()
+    return None
+
+
+def describe(repo: Path, commit: str) -> str:
+    """The ref Copier records for `commit`: its tag, or `TAG-N-gHASH`, or a short hash."""
+    return _checked(repo, "describe", "--tags", "--always", commit).output.strip()

@@ -7,6 +7,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
@@ -26,7 +27,7 @@ from copier.errors import (
     UnsafeTemplateError,
 )
 
-from fledge import answers, git, process, template, uv
+from fledge import __version__, answers, git, process, template, uv
 from fledge.errors import CommandError, FledgeError, UserError
 
 
@@ -43,6 +44,8 @@ class NewOptions:
         defaults: take every unanswered question's default instead of asking.
         overwrite: replace the contents of a non-empty `dest`.
         verify: install the new project and run its tests once it is in place.
+        lock: run `uv lock` (False: the project has no uv.lock until the user runs it).
+        git: `git init` and make the first commit (False: the project is no repository).
     """
 
     dest: Path
@@ -52,6 +55,8 @@ class NewOptions:
     defaults: bool = False
     overwrite: bool = False
     verify: bool = False
+    lock: bool = True
+    git: bool = True
 
 
 @dataclass
@@ -84,6 +89,8 @@ class NewResult:
         verified: True when `--verify` installed the project and its tests passed.
         warnings: things the user should know or do, one sentence each.
         next_commands: what to type next, in order.
+        lock_skipped: True when `--no-lock` left `uv lock` to the user.
+        git_skipped: True when `--no-git` left `git init` and the first commit to the user.
     """
 
     path: Path
@@ -93,6 +100,8 @@ class NewResult:
     verified: bool
     warnings: tuple[str, ...]
     next_commands: tuple[str, ...]
+    lock_skipped: bool = False
+    git_skipped: bool = False
 
 
 def create_project(options: NewOptions, progress: Progress | None = None) -> NewResult:
@@ -116,12 +125,15 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
     try:
         with progress.step("Rendering the template", spinner=options.defaults):
             recorded = _render(source, staging, options, defaults, notes)
-        with progress.step("Locking the dependencies (uv lock)") as state:
-            locked = _lock(staging, dest, notes)
-            state.degraded = not locked
-        with progress.step("Creating the git repository and its first commit") as state:
-            commit = _commit(staging, recorded, notes)
-            state.degraded = commit is None
+        locked, commit = False, None
+        if options.lock:
+            with progress.step("Locking the dependencies (uv lock)") as state:
+                locked = _lock(staging, dest, notes)
+                state.degraded = not locked
+        if options.git:
+            with progress.step("Creating the git repository and its first commit") as state:
+                commit = _commit(staging, recorded, notes)
+                state.degraded = commit is None
         try:
             _move_into_place(staging, dest, shown, overwrite=options.overwrite)
         except OSError as err:
@@ -140,7 +152,9 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
         locked=locked,
         verified=options.verify,
         warnings=tuple(notes),
-        next_commands=_next_commands(shown, locked=locked),
+        next_commands=_next_commands(shown, recorded, locked=locked, committed=commit is not None),
+        lock_skipped=not options.lock,
+        git_skipped=not options.git,
     )
 
 
@@ -228,8 +242,21 @@ def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
+# Copier changes the process's working directory while it renders (plumbum's `local.cwd`), so
+# renders in threads (`fledge matrix`) take turns.
+_RENDER_LOCK = threading.Lock()
+
+# A template rendered with uncommitted changes records a commit that exists nowhere else.
+_UNCOMMITTED_TEMPLATE = (
+    "The template has uncommitted changes, which were rendered too: the project records a "
+    "template version (_commit in .copier-answers.yml) that exists only in a temporary copy, "
+    "so `fledge update` cannot update it until those changes are committed and _commit names "
+    "that commit."
+)
+
+
 @contextmanager
-def _copier_warnings(notes: list[str], *, bundled: bool) -> Iterator[None]:
+def _copier_warnings(notes: list[str]) -> Iterator[None]:
     """Turn Copier's warnings into notes for the user; let every other warning through."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CopierWarning)
@@ -239,7 +266,9 @@ def _copier_warnings(notes: list[str], *, bundled: bool) -> Iterator[None]:
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
-        elif not (bundled and issubclass(warning.category, DirtyLocalWarning)):
+        elif issubclass(warning.category, DirtyLocalWarning):
+            notes.append(_UNCOMMITTED_TEMPLATE)
+        else:
             notes.append(f"Copier: {_one_line(warning.message)}")
 
 
@@ -252,7 +281,7 @@ def _render(
 ) -> dict[str, Any]:
     """Render with Copier and return the recorded answers."""
     try:
-        with _copier_warnings(notes, bundled=source.bundled):
+        with _RENDER_LOCK, _copier_warnings(notes):
             worker = copier.run_copy(
                 source.src,
                 staging,
@@ -289,6 +318,10 @@ def _render(
     answers_file = staging / worker.answers_relpath
     if not answers_file.is_file():
         return {}
+    if source.bundled and source.vcs_ref is None:
+        # No git here: the bundled template is this fledge release's tag of the official
+        # repository, so record that, and `fledge update` fetches its history from there.
+        answers.record_source(answers_file, *template.bundled_release(__version__))
     loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     return dict(loaded) if isinstance(loaded, Mapping) else {}
 
@@ -324,14 +357,17 @@ def _lock(staging: Path, dest: Path, notes: list[str]) -> bool:
     return False
 
 
+def _commit_message(recorded: Mapping[str, Any], fallback_name: str) -> str:
+    return f"Create {recorded.get('project_name', fallback_name)} from the fledge template"
+
+
 def _commit(staging: Path, recorded: Mapping[str, Any], notes: list[str]) -> str | None:
     if not git.available():
         notes.append("git is not installed: the project is not a git repository yet.")
         return None
-    name = str(recorded.get("project_name", staging.name))
     return git.init_and_commit(
         staging,
-        message=f"Create {name} from the fledge template",
+        message=_commit_message(recorded, staging.name),
         author_name=str(recorded.get("author_name", "fledge")),
         author_email=str(recorded.get("author_email", "fledge@localhost")),
     )
@@ -391,10 +427,15 @@ def _require(outcome: process.Outcome, shown: str) -> None:
         )
 
 
-def _next_commands(shown: str, *, locked: bool) -> tuple[str, ...]:
+def _next_commands(
+    shown: str, recorded: Mapping[str, Any], *, locked: bool, committed: bool
+) -> tuple[str, ...]:
     here = Path(shown).expanduser().resolve() == Path.cwd().resolve()
     commands = [] if here else [f"cd {shlex.quote(shown)}"]
     if not locked:
         commands.append("uv lock")
+    if not committed:
+        message = shlex.quote(_commit_message(recorded, Path(shown).name))
+        commands.append(f"git init && git add --all && git commit -m {message}")
     commands += ["make install", "make migrate", "make run", "make test"]
     return tuple(commands)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,12 @@ CONFIG_NAMES = ("copier.yml", "copier.yaml")
 # The template's list of names a generated package must not take (see copier.yml).
 RESERVED_NAMES_PATH = "template/includes/reserved_names.jinja"
 _REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
+
+# Where the template's history lives: its release tags `vX.Y.Z` are fledge's releases. A project
+# made from the template bundled in an installed fledge records this source (see `fledge new`).
+OFFICIAL_URL = "https://github.com/fledge-dev/fledge.git"
+# Teams with their own fork (or a mirror) of the template set this to its git URL or path.
+URL_VARIABLE = "FLEDGE_TEMPLATE_URL"
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,39 @@ def bundled_root() -> Path:
     raise UserError("fledge's own template is missing from this installation; reinstall fledge.")
 
 
-def _looks_remote(template: str) -> bool:
+def looks_remote(template: str) -> bool:
+    """True for a git URL, False for what must be a path on this machine."""
     return "://" in template or template.startswith(_REMOTE_PREFIXES)
+
+
+def official_url() -> str:
+    """The git repository whose tags are the bundled template's versions.
+
+    `FLEDGE_TEMPLATE_URL` replaces fledge's own repository, for teams that keep a fork.
+    """
+    return os.environ.get(URL_VARIABLE, "").strip() or OFFICIAL_URL
+
+
+def bundled_release(version: str) -> tuple[str, str]:
+    """The source and ref a project made from the bundled, non-git template records.
+
+    The template inside a fledge release IS that release's tag of the official repository, so
+    the project can be updated from there like one rendered from the repository itself.
+    """
+    return official_url(), f"v{version}"
+
+
+def is_official(src: str) -> bool:
+    """True for fledge's own template: the official repository (or FLEDGE_TEMPLATE_URL's), or
+    the template fledge runs from (the bundled copy or this git checkout)."""
+    if src.strip() in {OFFICIAL_URL, official_url()}:
+        return True
+    if looks_remote(src):
+        return False
+    try:
+        return Path(src).expanduser().resolve() == bundled_root().resolve()
+    except UserError:
+        return False
 
 
 def locate(template: str | None, vcs_ref: str | None) -> TemplateSource:
@@ -86,7 +124,7 @@ def locate(template: str | None, vcs_ref: str | None) -> TemplateSource:
             is_checkout = git.available() and git.is_repository_root(root)
             return TemplateSource(str(root), root, "HEAD" if is_checkout else None, bundled=True)
         source = TemplateSource(str(root), root, vcs_ref, bundled=True)
-    elif _looks_remote(template):
+    elif looks_remote(template):
         return TemplateSource(template, None, vcs_ref)
     else:
         root = Path(template).expanduser().absolute()
@@ -142,10 +180,9 @@ def _reserved_names(source: TemplateSource) -> frozenset[str]:
     return frozenset(str(name) for name in names)
 
 
-def questions(source: TemplateSource) -> Questions | None:
-    """The questions of a local template, or None when they cannot be read before rendering
-    (a remote template, or a copier.yml using Copier-only YAML tags); Copier still checks
-    every answer then."""
+def config(source: TemplateSource) -> dict[str, Any] | None:
+    """A local template's copier.yml (settings and questions), or None when it cannot be read
+    before rendering (a remote template, or Copier-only YAML tags)."""
     for name in CONFIG_NAMES:
         text = _read(source, name)
         if text is not None:
@@ -156,10 +193,20 @@ def questions(source: TemplateSource) -> Questions | None:
         documents = [doc for doc in yaml.safe_load_all(text) if isinstance(doc, Mapping)]
     except yaml.YAMLError:
         return None
-    config: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
     for document in documents:
-        config.update(document)
-    asked = {key: value for key, value in config.items() if not str(key).startswith("_")}
+        merged.update(document)
+    return merged
+
+
+def questions(source: TemplateSource) -> Questions | None:
+    """The questions of a local template, or None when they cannot be read before rendering
+    (a remote template, or a copier.yml using Copier-only YAML tags); Copier still checks
+    every answer then."""
+    config_data = config(source)
+    if config_data is None:
+        return None
+    asked = {key: value for key, value in config_data.items() if not str(key).startswith("_")}
     choices = {}
     for key, spec in asked.items():
         values = _choice_values(spec.get("choices")) if isinstance(spec, Mapping) else None
