@@ -15,12 +15,14 @@ from fledge.cli import app
 from tests.helpers import git
 
 
-def generate(template: Path, dest: Path, ref: str) -> Path:
+def generate(template: Path, dest: Path, ref: str, *options: str) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("UV_OFFLINE", "1")
         patch.setenv("UV_CACHE_DIR", str(dest.parent / "empty-uv-cache"))
         result = CliRunner().invoke(
-            app, ["new", str(dest), "--defaults", "--template", str(template), "--vcs-ref", ref]
+            app,
+            ["new", str(dest), "--defaults", "--template", str(template), "--vcs-ref", ref]
+            + list(options),
         )
     assert result.exit_code == 0, result.output
     return dest

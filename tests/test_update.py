@@ -148,6 +148,31 @@ def test_edits_and_template_changes_both_survive(project: Path, releases: Path) 
     assert not any(change == "conflict" for change, _ in table_rows(result.stdout))
 
 
+@pytest.mark.parametrize(
+    ("framework", "source"),
+    [("flask", "src/svc/api/routes/products.py"), ("drf", "src/svc/products/views.py")],
+)
+def test_every_framework_keeps_its_edits_across_an_update(
+    framework: str, source: str, releases: Path, tmp_path: Path
+) -> None:
+    project = generate(releases, tmp_path / framework / "svc", "v0.1.0", "--framework", framework)
+    append(project, source, "\n\n# Our own addition.\n")
+    edit(project, NOTES, "Line 6 of the template's notes.", "Line 6, our own words.")
+    commit(project)
+
+    result = fledge_update(project)
+
+    assert result.exit_code == 0, result.output
+    assert (project / source).read_text().endswith("# Our own addition.\n")
+    assert (project / NOTES).read_text() == notes(
+        line2="Line 2, reworded in v0.2.0.",
+        line6="Line 6, our own words.",
+        line8="Line 8, reworded in v0.3.0.",
+    )
+    assert recorded(project)["_commit"] == "v0.3.0"
+    assert recorded(project)["framework"] == framework
+
+
 def test_an_edit_of_the_lines_the_template_changes_is_a_conflict(project: Path) -> None:
     edit(project, NOTES, "Line 2 of the template's notes.", "Line 2, our version.")
     commit(project)
