@@ -21,8 +21,13 @@ def generate(template: Path, dest: Path, ref: str, *options: str) -> Path:
         patch.setenv("UV_CACHE_DIR", str(dest.parent / "empty-uv-cache"))
         result = CliRunner().invoke(
             app,
-            ["new", str(dest), "--defaults", "--template", str(template), "--vcs-ref", ref]
-            + list(options),
+            [
+                "new",
+                str(dest),
+                "--defaults",
+                *("--template", str(template), "--vcs-ref", ref),
+                *options,
+            ],
         )
     assert result.exit_code == 0, result.output
     return dest
