@@ -304,7 +304,7 @@ def test_a_downgrade_is_refused(made_at_v3: Path, tmp_path: Path) -> None:
 
     result = fledge_update(project, "--to", "v0.1.0")
 
-    assert_refused(result, "v0.1.0 is older than the project's template version v0.3.0")
+    assert_refused(result, "v0.1.0 is not newer than the project's template version v0.3.0")
     assert work_tree(project) == before
 
 

@@ -183,3 +183,52 @@ def test_the_mirror_rule_adds_to_git_configuration_from_the_environment(
         "GIT_CONFIG_KEY_1": "url./srv/mirror.insteadOf",
         "GIT_CONFIG_VALUE_1": "https://example.com/t.git",
     }
+
+
+@pytest.fixture(scope="module")
+def untagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A tiny template with no release tag at all: two commits on main (first, newest)."""
+    repo = tmp_path_factory.mktemp("untagged") / "template"
+    (repo / "project").mkdir(parents=True)
+    (repo / "copier.yml").write_text(COPIER_YML)
+    (repo / "project" / "{{ _copier_conf.answers_file }}.jinja").write_text(ANSWERS_TEMPLATE)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commits = []
+    body = "# {{ name }}\n\nOne.\nTwo.\nThree.\n"
+    for readme in [body, body.replace("Three.", "Three, from a later commit.")]:
+        (repo / "project" / "README.md.jinja").write_text(readme)
+        git(repo, "add", "--all")
+        git(repo, "commit", "--quiet", "--message", "change")
+        commits.append(git(repo, "rev-parse", "--short", "HEAD"))
+    return repo, commits[0], commits[1]
+
+
+def test_a_template_without_releases_updates_to_the_head_of_its_default_branch(
+    untagged: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    repo, first, newest = untagged
+    project = generate(repo, tmp_path / "svc", first)
+    edit(project, "README.md", "# tiny\n", "# tiny, our service\n")
+    commit(project)
+
+    checked = fledge_update(project, "--check")
+    result = fledge_update(project)
+
+    assert checked.exit_code == 2, checked.output
+    assert f"{first} -> {newest}" in checked.stdout
+    assert result.exit_code == 0, result.output
+    readme = (project / "README.md").read_text()
+    assert readme == "# tiny, our service\n\nOne.\nTwo.\nThree, from a later commit.\n"
+    assert recorded(project)["_commit"] == newest
+    assert fledge_update(project, "--check").exit_code == 0
+
+
+def test_a_template_without_releases_refuses_to_go_back_in_its_history(
+    untagged: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    repo, first, newest = untagged
+    project = generate(repo, tmp_path / "svc", newest)
+
+    result = fledge_update(project, "--to", first)
+
+    assert_refused(result, f"{first} is not newer than the project's template version {newest}")

@@ -143,6 +143,16 @@ def resolve(repo: Path, ref: str) -> str | None:
     return None
 
 
+def is_ancestor(repo: Path, older: str, newer: str) -> bool:
+    """Whether commit `older` is `newer` or one of its ancestors."""
+    return _git(repo, "merge-base", "--is-ancestor", older, newer).ok
+
+
+def remote_head(source: str, cwd: Path) -> process.Outcome:
+    """`git ls-remote` of the head of a repository's default branch, without cloning it."""
+    return _git(cwd, "ls-remote", "--", source, "HEAD")
+
+
 def describe(repo: Path, commit: str) -> str:
     """The ref Copier records for `commit`: its tag, or `TAG-N-gHASH`, or a short hash."""
     return _checked(repo, "describe", "--tags", "--always", commit).output.strip()

@@ -148,7 +148,9 @@ def check_version(path: Path, mirror: str | None = None) -> VersionCheck:
     if not outcome.ok:
         raise UserError(f"Cannot read the versions of {where.fetched_from}: {_last_line(outcome)}")
     tags = [line.split("refs/tags/", 1)[-1] for line in outcome.output.splitlines() if line]
-    latest = _latest(tags, where)
+    latest = versions.latest(tags)
+    if latest is None:
+        return _check_untagged(project, where, current)
     current_version = _required_version(current)
     latest_version = versions.parse(latest)
     return VersionCheck(
@@ -157,6 +159,22 @@ def check_version(path: Path, mirror: str | None = None) -> VersionCheck:
         current=current,
         latest=latest,
         update_available=latest_version is not None and latest_version > current_version,
+    )
+
+
+def _check_untagged(project: Path, where: origin.Origin, current: str) -> VersionCheck:
+    """A template without release tags: its newest version is the head of its default branch."""
+    with origin.fetching(where):
+        outcome = git.remote_head(where.recorded, project)
+    head = outcome.output.split()[0] if outcome.ok and outcome.output.strip() else ""
+    if not head:
+        raise UserError(f"Cannot read the versions of {where.fetched_from}: {_last_line(outcome)}")
+    return VersionCheck(
+        project=project,
+        source=where.fetched_from,
+        current=current,
+        latest=head[: len(current)] if current else head,
+        update_available=not head.startswith(current),
     )
 
 
@@ -185,12 +203,14 @@ def plan_update(options: UpdateOptions, progress: Progress | None = None) -> Upd
                 "template changes? Set _commit to the release it was made from, commit, and "
                 "run the update again."
             )
-        target = options.to or _latest(git.tags(clone), where)
+        target = options.to or _latest(git.tags(clone))
         target_commit = git.resolve(clone, target)
         if target_commit is None:
             known = ", ".join(versions.releases(git.tags(clone))) or "none"
             raise UserError(f'The template has no version "{target}"; its versions: {known}.')
-        _check_direction(current, git.describe(clone, target_commit), target)
+        if target == _DEFAULT_BRANCH_HEAD:
+            target = git.describe(clone, target_commit)
+        _check_direction(clone, (current, current_commit), (target, target_commit))
         new_config = _config(clone, target_commit)
         questions = template.questions(template.TemplateSource(str(clone), clone, target_commit))
         answers.check(options.data, {}, questions, use_defaults=False)
@@ -348,14 +368,12 @@ def _fetch(where: origin.Origin, scratch: Path) -> Path:
     return clone
 
 
-def _latest(tags: list[str], where: origin.Origin) -> str:
-    latest = versions.latest(tags)
-    if latest is None:
-        raise UserError(
-            f"The template at {where.fetched_from} has no release tag (vX.Y.Z): pass --to with "
-            "the tag, branch or commit to update to."
-        )
-    return latest
+# What a template without release tags updates to: the head of its default branch.
+_DEFAULT_BRANCH_HEAD = "HEAD"
+
+
+def _latest(tags: list[str]) -> str:
+    return versions.latest(tags) or _DEFAULT_BRANCH_HEAD
 
 
 def _required_version(current: str) -> Version:
@@ -370,15 +388,19 @@ def _required_version(current: str) -> Version:
     return parsed
 
 
-def _check_direction(current: str, target_described: str, target: str) -> None:
-    current_version = _required_version(current)
-    target_version = versions.parse(target_described)
-    if target_version is None:
-        raise UserError(f'"{target}" is not a template version (no vX.Y.Z tag precedes it).')
-    if target_version < current_version:
+def _check_direction(clone: Path, current: tuple[str, str], target: tuple[str, str]) -> None:
+    """Refuse a downgrade: by release versions, or by history where there are no releases."""
+    (current_ref, current_commit), (target_ref, target_commit) = current, target
+    current_version = versions.parse(current_ref)
+    target_version = versions.parse(git.describe(clone, target_commit))
+    if current_version is not None and target_version is not None:
+        newer = target_version >= current_version
+    else:  # a template without release tags: commits are ordered by its history
+        newer = git.is_ancestor(clone, current_commit, target_commit)
+    if not newer:
         raise UserError(
-            f"{target} is older than the project's template version {current}: fledge update "
-            "does not downgrade."
+            f"{target_ref} is not newer than the project's template version {current_ref}: "
+            "fledge update does not downgrade."
         )
 
 
