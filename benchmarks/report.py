@@ -142,7 +142,9 @@ def _method(run: Run) -> str:
 **Generation.** `fledge new --defaults --no-git --no-lock` and `copier copy --defaults --quiet`
 render the same template with the same answers (`project_name`, `python_version` given to both,
 every other question at its default), each into a fresh directory, timed by {timer} with both
-tools' console scripts from fledge's environment. Each round runs one tool's batch, then the
+tools' console scripts from fledge's environment, byte-compiled first as `pip install` leaves
+an environment (these machines set `PYTHONDONTWRITEBYTECODE`, so without it every run would
+compile each module it imports, from source). Each round runs one tool's batch, then the
 other's, the order swapped every round; the figure is the median wall time, and the ratio is
 fledge's median over copier's. Both renders are compared file by file first (all equal but
 `.env`, whose secret is random). Two sources: a plain copy of `copier.yml` and `template/` (what
