@@ -43,6 +43,8 @@ def test_price_is_an_exact_json_number(authed: httpx.Client) -> None:
     [
         ({"price": "19.99"}, "/price"),
         ({"price": 1.999}, "/price"),
+        ({"price": 4875350345.251346}, "/price"),
+        ({"price": 10_000_000_000}, "/price"),
         ({"price": -1}, "/price"),
         ({"name": ""}, "/name"),
         ({"name": "x" * 201}, "/name"),
@@ -80,6 +82,29 @@ def test_get_put_patch_delete(authed: httpx.Client) -> None:
     assert deleted.status_code == 204
     assert deleted.content == b""
     assert_problem(authed.get(url), 404)
+
+
+def test_patch_without_a_body_is_415(authed: httpx.Client) -> None:
+    url = f"/api/v1/products/{create(authed)['id']}"
+    assert_problem(authed.patch(url), 415)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "/api/v1/products"), ("PATCH", "/api/v1/products"), ("PUT", "/api/v1/users/me")],
+)
+def test_an_unsupported_method_is_405_even_without_a_body(
+    authed: httpx.Client, method: str, path: str
+) -> None:
+    response = authed.request(method, path)
+    assert_problem(response, 405)
+    assert "GET" in response.headers["allow"]
+
+
+def test_an_unsupported_method_is_405_before_authentication(api: httpx.Client) -> None:
+    response = api.put("/api/v1/users/me", content=b"x", headers={"Content-Type": "text/plain"})
+    assert_problem(response, 405)
+    assert "GET" in response.headers["allow"]
 
 
 def test_patch_can_clear_the_description_but_not_the_name(authed: httpx.Client) -> None:
@@ -153,12 +178,18 @@ def test_default_limit_and_active_filter(authed: httpx.Client) -> None:
     assert all(item["active"] is False for item in inactive["items"])
 
 
+@pytest.mark.parametrize("active", ["null", "", "maybe", "2"])
+def test_active_other_than_a_boolean_is_422(authed: httpx.Client, active: str) -> None:
+    body = assert_problem(authed.get("/api/v1/products", params={"active": active}), 422)
+    assert [error.get("parameter") for error in body["errors"]] == ["active"]
+
+
 @pytest.mark.parametrize("limit", [0, 101, -1])
 def test_limit_outside_1_to_100_is_422(authed: httpx.Client, limit: int) -> None:
     body = assert_problem(authed.get("/api/v1/products", params={"limit": limit}), 422)
     assert body["errors"][0]["parameter"] == "limit"
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwgInkiXQ"])
+@pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwgInkiXQ", "\x00", "e30\x00"])
 def test_a_bad_cursor_is_400(authed: httpx.Client, cursor: str) -> None:
     assert_problem(authed.get("/api/v1/products", params={"cursor": cursor}), 400)
