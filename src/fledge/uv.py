@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from functools import cache
 from pathlib import Path
 
 from fledge import process
@@ -19,7 +21,22 @@ def executable() -> str | None:
     running = os.environ.get("UV")
     if running and Path(running).is_file():
         return running
-    return process.find("uv")
+    found = process.find("uv")
+    return _past_pyenv_shim(found) if found else None
+
+
+@cache
+def _past_pyenv_shim(path: str) -> str:
+    """The uv a pyenv shim runs from here. In a generated project the shim would look for uv in
+    the Python version of the project's `.python-version`, which may not have it."""
+    pyenv = process.find("pyenv")
+    if Path(path).parent.name != "shims" or pyenv is None:
+        return path
+    found = subprocess.run(
+        [pyenv, "which", "uv"], capture_output=True, text=True, check=False, timeout=30
+    )
+    resolved = found.stdout.strip()
+    return resolved if found.returncode == 0 and Path(resolved).is_file() else path
 
 
 def available() -> bool:
@@ -27,8 +44,13 @@ def available() -> bool:
 
 
 def project_env() -> dict[str, str]:
-    """The environment for commands run in a generated project (uv, make)."""
-    return {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENVIRONMENT}
+    """The environment for commands run in a generated project (uv, make: its Makefile runs
+    `$(UV)`, so it uses the same uv)."""
+    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENVIRONMENT}
+    found = executable()
+    if found:
+        env["UV"] = found
+    return env
 
 
 def _uv(project: Path, *args: str, timeout: float | None = None) -> process.Outcome:
