@@ -9,6 +9,8 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 MAX_BODY_BYTES = 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# The one body that is not JSON: the OAuth 2 password grant that POST /auth/token also takes.
+FORM = "application/x-www-form-urlencoded"
 # Response headers that CORS lets the scripts of the allowed origins read.
 EXPOSED_HEADERS = (
     "Idempotent-Replayed",
