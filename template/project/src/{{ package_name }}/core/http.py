@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from email.message import Message
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
@@ -84,3 +84,21 @@ def _is_trusted(
     address: IPv4Address | IPv6Address, trusted: Sequence[IPv4Network | IPv6Network]
 ) -> bool:
     return any(address in network for network in trusted)
+
+
+def is_allowed_preflight(
+    method: str,
+    origin: str | None,
+    requested_method: str | None,
+    allowed_origins: Collection[str],
+) -> bool:
+    """A CORS preflight from an origin of CORS_ORIGINS: the one OPTIONS request answered 200.
+
+    Every other OPTIONS request is a 405 problem with `Allow`, like any method a path lacks.
+    """
+    return (
+        method == "OPTIONS"
+        and bool(origin)
+        and bool(requested_method)
+        and ("*" in allowed_origins or origin in allowed_origins)
+    )
