@@ -20,7 +20,11 @@ def allowed(response: httpx.Response) -> set[str]:
 
 @pytest.mark.parametrize(
     ("path", "methods"),
-    [("/health/live", {"GET"}), ("/api/v1/products", {"GET", "POST"}), ("/api/v1/auth/token", {"POST"})],
+    [
+        ("/health/live", {"GET"}),
+        ("/api/v1/products", {"GET", "POST"}),
+        ("/api/v1/auth/token", {"POST"}),
+    ],
 )
 def test_options_is_a_405_problem_with_allow_even_without_a_token(
     api: httpx.Client, path: str, methods: set[str]
