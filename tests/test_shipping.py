@@ -206,6 +206,7 @@ def test_image_runs_gunicorn_unprivileged_with_a_liveness_healthcheck(
 
     assert stage.cmd == ["gunicorn", "--config", "gunicorn.conf.py"]
     assert stage.env["APP_ENV"] == "production"
+    assert stage.env["HOST"] == "0.0.0.0"  # noqa: S104  # the container's every interface
     assert stage.env["PATH"].startswith(f"{stage.workdir}/.venv/bin:")
     assert stage.user.split(":")[0] not in ("", "0", "root")
     assert stage.expose == ["8000"]
