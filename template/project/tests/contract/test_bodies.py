@@ -62,6 +62,12 @@ def test_products_refuse_deep_bodies(authed: httpx.Client) -> None:
     assert pointers(assert_problem(response, 422)) == [""]
 
 
+def test_a_json_string_holding_an_object_is_not_an_object(authed: httpx.Client) -> None:
+    content = json.dumps(json.dumps({"name": "Lamp", "price": 1}))
+    response = authed.post("/api/v1/products", content=content, headers=JSON)
+    assert pointers(assert_problem(response, 422)) == [""]
+
+
 @pytest.mark.parametrize("charset", ["utf-16", "utf-16-le", "latin-1", "iso-8859-1", "utf-32"])
 def test_charsets_other_than_utf_8_are_422(api: httpx.Client, charset: str) -> None:
     content = json.dumps(registration()).encode(charset)
