@@ -1,15 +1,13 @@
 """A generated project, installed with uv, passes its own gates (`fledge check`: linters,
 migrations and tests on SQLite), and its tests pass on the PostgreSQL and Redis of 127.0.0.1
-when PostgreSQL answers there. tests/test_matrix.py checks one variant of every framework."""
+when they answer there (named by TEST_DATABASE_URL and TEST_REDIS_URL, as its CI does).
+tests/test_matrix.py checks one variant of every framework."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +19,15 @@ from tests.helpers import git
 
 pytestmark = pytest.mark.slow
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-REDIS_URL = "redis://127.0.0.1:6379/11"
+POSTGRES, REDIS = ("127.0.0.1", 5432), ("127.0.0.1", 6379)
+# The services the project's tests may write to: they create (and drop) a database of their
+# own on this server, and use this Redis database.
+TEST_SERVICES = {
+    "TEST_DATABASE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres",
+    "TEST_REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/11",
+}
 # Nothing from fledge's own environment (or the developer's service URLs) reaches the project.
-FOREIGN = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "DATABASE_URL", "REDIS_URL")
+FOREIGN = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "DATABASE_URL", "REDIS_URL", *TEST_SERVICES)
 
 
 def project_env(**extra: str) -> dict[str, str]:
@@ -64,39 +67,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-def postgres_answers() -> bool:
+def answers(address: tuple[str, int]) -> bool:
     try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
+        with socket.create_connection(address, timeout=2):
             return True
     except OSError:
         return False
-
-
-def psql(sql: str) -> None:
-    psql_path = shutil.which("psql")
-    assert psql_path is not None, "PostgreSQL answers on 127.0.0.1:5432 but psql is not installed"
-    connection = ["-h", PG_HOST, "-p", str(PG_PORT), "-U", "postgres"]
-    completed = subprocess.run(
-        [psql_path, *connection, "-v", "ON_ERROR_STOP=1", "-c", sql],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
-    )
-    assert completed.returncode == 0, completed.stderr
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty database on the local PostgreSQL, dropped afterwards."""
-    if not postgres_answers():
-        pytest.skip(f"PostgreSQL does not answer on {PG_HOST}:{PG_PORT}")
-    name = f"fledge_test_{uuid.uuid4().hex[:12]}"
-    psql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_project_is_locked_and_committed(project: Path) -> None:
@@ -120,18 +96,33 @@ def test_fledge_check_runs_its_own_gates_and_they_pass(
     assert passed == ["install", "lint", "format", "types", "migrations", "tests"]
 
 
-def test_own_tests_pass_on_postgresql_and_redis(project: Path, postgres_url: str) -> None:
-    assert_ok(
-        run(
-            project,
-            uv_command(),
-            "run",
-            "pytest",
-            "-q",
-            DATABASE_URL=postgres_url,
-            REDIS_URL=REDIS_URL,
-        )
+def test_own_tests_pass_on_postgresql_and_redis(project: Path) -> None:
+    if not (answers(POSTGRES) and answers(REDIS)):
+        pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")
+
+    result = run(project, uv_command(), "run", "pytest", "-q", "-rs", **TEST_SERVICES)
+
+    assert_ok(result)
+    # Nothing skipped: the Redis tests ran, and the suite checks its database is PostgreSQL.
+    assert "skipped" not in result.stdout, result.stdout
+
+
+def test_own_tests_never_use_the_developers_services(project: Path) -> None:
+    """DATABASE_URL and REDIS_URL name the developer's own services: the tests leave them be
+    (these addresses answer nothing) and skip the Redis tests, saying why."""
+    result = run(
+        project,
+        uv_command(),
+        "run",
+        "pytest",
+        "-q",
+        "-rs",
+        DATABASE_URL="postgresql://postgres@192.0.2.1:5432/theirs",
+        REDIS_URL="redis://192.0.2.1:6379/0",
     )
+
+    assert_ok(result)
+    assert "TEST_REDIS_URL is not set: no Redis the tests may write to" in result.stdout
 
 
 def test_verify_installs_and_tests_the_real_template(

@@ -35,6 +35,11 @@ test:
 check: lint test
 """
 FAILING = PASSING.replace("echo pytest passed", "echo pytest: FAILED test_orders; exit 1")
+SERVICES = ("DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL", "TEST_REDIS_URL")
+# Its tests pass only when none of the service variables reaches them.
+ON_DEFAULTS = PASSING.replace(
+    "echo pytest passed", 'echo pytest && test -z "' + "".join(f"$${v}" for v in SERVICES) + '"'
+)
 
 
 def fledge_matrix(*args: str | Path) -> Result:
@@ -45,8 +50,11 @@ class FakeRender:
     """Stands in for `fledge new`: writes a Makefile whose tests fail for the `failing` ids,
     and records how many renders ran at once."""
 
-    def __init__(self, failing: tuple[str, ...] = (), seconds: float = 0.0) -> None:
+    def __init__(
+        self, failing: tuple[str, ...] = (), seconds: float = 0.0, passing: str = PASSING
+    ) -> None:
         self.failing = failing
+        self.passing = passing
         self.seconds = seconds
         self.running = 0
         self.most = 0
@@ -59,7 +67,7 @@ class FakeRender:
         time.sleep(self.seconds)
         options.dest.mkdir(parents=True)
         failing = options.dest.name in self.failing
-        (options.dest / "Makefile").write_text(FAILING if failing else PASSING)
+        (options.dest / "Makefile").write_text(FAILING if failing else self.passing)
         with self.lock:
             self.running -= 1
         return NewResult(
@@ -130,6 +138,18 @@ def test_passing_variants_exit_0(tmp_path: Path) -> None:
     assert set(junit_cases(tmp_path / "j.xml")) == {
         ("matrix.fastapi-py3.11-github", gate) for gate in ("render", "install", "lint", "tests")
     }
+
+
+def test_variants_are_checked_on_their_defaults_whatever_services_the_shell_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in SERVICES:
+        monkeypatch.setenv(variable, "postgresql://192.0.2.1:5432/shared")
+    monkeypatch.setattr(matrix, "create_project", FakeRender(passing=ON_DEFAULTS))
+
+    result = fledge_matrix("--only", "fastapi-py3.11-github", "--junit", tmp_path / "j.xml")
+
+    assert result.exit_code == 0, result.output
 
 
 def test_the_workers_bound_how_many_variants_run_at_once(

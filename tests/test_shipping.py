@@ -357,6 +357,29 @@ def test_ci_runs_exactly_make_check(variant: Variant, rendered: Callable[[Varian
     assert checked == make_dry_run(project, "check")
 
 
+@pytest.mark.parametrize("variant", CI_VARIANTS, ids=by_id)
+def test_ci_tests_write_to_the_services_it_starts(
+    variant: Variant, rendered: Callable[[Variant], Path]
+) -> None:
+    """The tests use PostgreSQL and Redis only when TEST_DATABASE_URL and TEST_REDIS_URL name
+    them: the test job starts both and names them."""
+    project = rendered(variant)
+    if variant.ci == "github":
+        job = load_yaml(project / ".github" / "workflows" / "ci.yml")["jobs"]["test"]
+        services, env = set(job["services"]), job["env"]
+        hosts = {"postgres": "127.0.0.1:5432", "redis": "127.0.0.1:6379"}
+    else:
+        job = load_yaml(project / ".gitlab-ci.yml")["test"]
+        services, env = {service["alias"] for service in job["services"]}, job["variables"]
+        hosts = {"postgres": "postgres:5432", "redis": "redis:6379"}
+
+    assert services == {"postgres", "redis"}
+    assert set(env) == {"TEST_DATABASE_URL", "TEST_REDIS_URL"}
+    assert env["TEST_DATABASE_URL"].startswith("postgresql://")
+    assert f"@{hosts['postgres']}/" in env["TEST_DATABASE_URL"]
+    assert env["TEST_REDIS_URL"].startswith(f"redis://{hosts['redis']}/")
+
+
 @pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
 def test_shipping_files_are_tidy(variant: Variant, rendered: Callable[[Variant], Path]) -> None:
     """What the generated pre-commit hooks would otherwise rewrite on the first commit."""
@@ -498,7 +521,7 @@ def test_image_command_serves_ready_against_postgres_and_redis(
     uv_in(project, "sync", "--locked")
     env = in_project(stage, project) | {
         "DATABASE_URL": database_url,
-        "REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/0",
+        "REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/11",
         "JWT_SECRET": secrets.token_urlsafe(48),
         "PORT": str(free_port()),
     }

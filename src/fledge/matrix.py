@@ -23,8 +23,9 @@ DEFAULT_WORKERS = 2
 DEFAULT_JUNIT = Path("matrix-junit.xml")
 PROJECT_NAME = "Matrix Service"
 # The matrix checks each variant on its embedded defaults (SQLite, in-memory rate limits), not
-# on whatever services the shell running it happens to point at.
-_SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL")
+# on whatever services the shell running it happens to point at: the tests' own opt-in
+# services (TEST_*) included, since variants checked at once would share them.
+_SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL", "TEST_REDIS_URL")
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,22 @@ def test_a_body_that_is_not_json_is_422(authed: httpx.Client, content: bytes) ->
         "/api/v1/products", content=content, headers={"Content-Type": "application/json"}
     )
     assert_problem(response, 422)
+
+
+def test_titles_do_not_depend_on_the_python_version(authed: httpx.Client) -> None:
+    """RFC 9110's names, fixed: Python 3.13 renamed the reason phrases of 413 and 422."""
+    json_headers = {"Content-Type": "application/json"}
+    responses = {
+        "Unprocessable Content": authed.post("/api/v1/products", json={"price": 1}),
+        "Content Too Large": authed.post(
+            "/api/v1/products", content=b"[" + b" " * 1024 * 1024 + b"]", headers=json_headers
+        ),
+        "Unsupported Media Type": authed.post(
+            "/api/v1/products", content=b"x", headers={"Content-Type": "text/plain"}
+        ),
+        "Not Found": authed.get("/api/v1/nothing-here"),
+        "Method Not Allowed": authed.delete("/api/v1/products"),
+        "Unauthorized": authed.get("/api/v1/users/me", headers={"Authorization": "Bearer x"}),
+    }
+    for title, response in responses.items():
+        assert assert_problem(response, response.status_code)["title"] == title

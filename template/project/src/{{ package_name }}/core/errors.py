@@ -8,6 +8,44 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
 
+# The `title` of each status, fixed here rather than taken from `http.HTTPStatus`, whose
+# phrases change between Python versions (3.13 renamed 413 and 422): the RFC 9110 names.
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    421: "Misdirected Request",
+    422: "Unprocessable Content",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+}
+
+
+def status_title(status: int) -> str:
+    """The problem title of an HTTP status; "Error" for one the service never answers."""
+    return TITLES.get(status, "Error")
+
 
 class ProblemError(Exception):
     """An error with an HTTP status, a human-readable detail and optional extension members."""
@@ -26,7 +64,7 @@ class ProblemError(Exception):
 
     @property
     def title(self) -> str:
-        return HTTPStatus(self.status).phrase
+        return status_title(self.status)
 
 
 class BadRequest(ProblemError):
