@@ -94,4 +94,8 @@ def test_the_generated_makefile_runs_uv_from_path_or_as_given(
 
     assert make_dry_run(makefile, "install", env).split() == ["uv", "sync", "--locked"]
     given = {**env, "UV": "/opt/uv/bin/uv"}
-    assert make_dry_run(makefile, "install", given).split() == ["/opt/uv/bin/uv", "sync", "--locked"]
+    assert make_dry_run(makefile, "install", given).split() == [
+        "/opt/uv/bin/uv",
+        "sync",
+        "--locked",
+    ]

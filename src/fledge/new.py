@@ -255,6 +255,15 @@ _UNCOMMITTED_TEMPLATE = (
 )
 
 
+def _unversioned_checkout(root: str) -> str:
+    return (
+        "git is not installed, so the template's version is unknown: .copier-answers.yml "
+        f"records the template's directory ({root}) but no _commit, and `fledge update` cannot "
+        "update this project until _commit there names the template commit it was made from "
+        f"(once git is installed: `git -C {root} describe --tags --always`), committed."
+    )
+
+
 @contextmanager
 def _copier_warnings(notes: list[str]) -> Iterator[None]:
     """Turn Copier's warnings into notes for the user; let every other warning through."""
@@ -319,9 +328,13 @@ def _render(
     if not answers_file.is_file():
         return {}
     if source.bundled and source.vcs_ref is None:
-        # No git here: the bundled template is this fledge release's tag of the official
-        # repository, so record that, and `fledge update` fetches its history from there.
-        answers.record_source(answers_file, *template.bundled_release(__version__))
+        if template.is_checkout(source.root):
+            # fledge runs from its clone but git is missing: the template's version is unknown.
+            notes.append(_unversioned_checkout(source.src))
+        else:
+            # The bundled template is this fledge release's tag of the official repository, so
+            # record that, and `fledge update` fetches its history from there.
+            answers.record_source(answers_file, *template.bundled_release(__version__))
     loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     return dict(loaded) if isinstance(loaded, Mapping) else {}
 

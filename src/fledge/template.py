@@ -75,6 +75,12 @@ def bundled_root() -> Path:
     raise UserError("fledge's own template is missing from this installation; reinstall fledge.")
 
 
+def is_checkout(root: Path | None) -> bool:
+    """True for a template directory that is a git work tree (a clone), even where git is
+    missing to read it."""
+    return root is not None and (root / ".git").exists()
+
+
 def looks_remote(template: str) -> bool:
     """True for a git URL, False for what must be a path on this machine."""
     return "://" in template or template.startswith(_REMOTE_PREFIXES)

@@ -142,7 +142,7 @@ def check_version(path: Path, mirror: str | None = None) -> VersionCheck:
     project, shown = _project_dir(path)
     recorded = _read_answers(project, shown)
     source, current = _recorded_version(recorded)
-    where = origin.resolve(source, mirror)
+    where = origin.resolve(source, mirror, project)
     with origin.fetching(where):
         outcome = git.remote_tags(where.recorded, project)
     if not outcome.ok:
@@ -190,7 +190,7 @@ def plan_update(options: UpdateOptions, progress: Progress | None = None) -> Upd
     recorded = _read_answers(project, shown)
     _check_clean_git(project, shown)
     source, current = _recorded_version(recorded)
-    where = origin.resolve(source, options.template)
+    where = origin.resolve(source, options.template, project)
     trusted = options.trust or where.official
     with origin.fetching(where), tempfile.TemporaryDirectory(prefix="fledge-update-") as scratch:
         with steps.step(f"Fetching the template from {where.fetched_from}"):
