@@ -152,7 +152,9 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
         locked=locked,
         verified=options.verify,
         warnings=tuple(notes),
-        next_commands=_next_commands(shown, recorded, locked=locked, committed=commit is not None),
+        next_commands=_next_commands(
+            shown, recorded, locked=locked, committed=commit is not None, verified=options.verify
+        ),
         lock_skipped=not options.lock,
         git_skipped=not options.git,
     )
@@ -441,8 +443,9 @@ def _require(outcome: process.Outcome, shown: str) -> None:
 
 
 def _next_commands(
-    shown: str, recorded: Mapping[str, Any], *, locked: bool, committed: bool
+    shown: str, recorded: Mapping[str, Any], *, locked: bool, committed: bool, verified: bool
 ) -> tuple[str, ...]:
+    """What the user types next; `--verify` has installed the project and run its tests."""
     here = Path(shown).expanduser().resolve() == Path.cwd().resolve()
     commands = [] if here else [f"cd {shlex.quote(shown)}"]
     if not locked:
@@ -450,5 +453,8 @@ def _next_commands(
     if not committed:
         message = shlex.quote(_commit_message(recorded, Path(shown).name))
         commands.append(f"git init && git add --all && git commit -m {message}")
-    commands += ["make install", "make migrate", "make run", "make test"]
+    if verified:
+        commands += ["make migrate", "make run"]
+    else:
+        commands += ["make install", "make migrate", "make run", "make test"]
     return tuple(commands)
