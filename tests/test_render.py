@@ -41,6 +41,8 @@ LEGITIMATE = (
     (".github/workflows/*.yml", re.compile(r"\{\{(?:version|major|minor|patch|raw)\}\}")),
     # The README tells how the project can be updated with plain Copier.
     ("README.md", re.compile(r"`\.copier-answers\.yml`|`copier (?:copy|update|recopy)[^`]*`")),
+    # ... and how to install Copier for that.
+    ("README.md", re.compile(r'`(?:uv tool|pipx) install "copier[^`]*`')),
 )
 
 
