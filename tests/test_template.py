@@ -34,7 +34,11 @@ def test_questions_come_from_the_template_at_the_requested_ref(tagged_template: 
     assert questions is not None
     assert {"project_name", "project_slug", "package_name", "framework"} <= questions.names
     assert "fastapi" in questions.choices["framework"]
-    assert {"json", "fastapi", "tests"} <= questions.reserved_names
+    assert questions.rules is not None
+    refused = questions.rules.answers({"package_name": "json"})
+    assert questions.rules.problem("package_name", refused) == (
+        "it is a Python standard-library module"
+    )
     assert not any(name.startswith("_") for name in questions.names)
 
 

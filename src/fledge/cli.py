@@ -215,30 +215,41 @@ def update(
     """
 
     def run() -> int:
-        if check:
-            if pretend or to or data:
-                raise UserError("--check takes no --pretend, --to or --data.")
-            checked = check_version(path, template)
-            console.version_check(checked)
-            return ExitCode.UPDATE_AVAILABLE if checked.update_available else ExitCode.OK
-        options = UpdateOptions(
-            path=path,
-            to=to,
-            data=answers.parse_data(data or []),
-            template=template,
-            trust=trust,
-            pretend=pretend,
-        )
-        steps = console.Steps()
-        plan = plan_update(options, steps)
-        console.update_plan(plan, pretend=pretend)
-        if pretend or plan.up_to_date:
-            return ExitCode.OK
-        result = apply_update(plan, steps)
-        console.update_result(result)
-        return ExitCode.OK if result.clean else ExitCode.CONFLICTS
+        if not check:
+            return _update(
+                UpdateOptions(
+                    path=path,
+                    to=to,
+                    data=answers.parse_data(data or []),
+                    template=template,
+                    trust=trust,
+                    pretend=pretend,
+                )
+            )
+        if pretend or to or data:
+            raise UserError("--check takes no --pretend, --to or --data.")
+        return _check_for_update(path, template)
 
     raise typer.Exit(_boundary(run))
+
+
+def _check_for_update(path: Path, template: str | None) -> int:
+    """`fledge update --check`: compare versions, change nothing."""
+    checked = check_version(path, template)
+    console.version_check(checked)
+    return ExitCode.UPDATE_AVAILABLE if checked.update_available else ExitCode.OK
+
+
+def _update(options: UpdateOptions) -> int:
+    """`fledge update`: plan, show the plan, then merge unless pretending or up to date."""
+    steps = console.Steps()
+    plan = plan_update(options, steps)
+    console.update_plan(plan, pretend=options.pretend)
+    if options.pretend or plan.up_to_date:
+        return ExitCode.OK
+    result = apply_update(plan, steps)
+    console.update_result(result)
+    return ExitCode.OK if result.clean else ExitCode.CONFLICTS
 
 
 @app.command(name="check")

@@ -19,7 +19,8 @@ from rich.text import Text
 from fledge.check import CheckResult, Gate, GateResult
 from fledge.errors import FledgeError
 from fledge.matrix import MatrixResult, VariantOutcome
-from fledge.new import NewResult, StepState
+from fledge.new import NewResult
+from fledge.steps import StepState
 from fledge.update import UpdatePlan, UpdateResult, VersionCheck
 from fledge.variants import Variant
 

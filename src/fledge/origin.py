@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from plumbum import local
-
-from fledge import template
+from fledge import copier_adapter, template
 from fledge.errors import UserError
 
 # Copier keeps a cache of remote templates keyed by URL; a mirror's content must not land in
@@ -126,29 +124,12 @@ def _config_count() -> int:
 
 @contextmanager
 def fetching(origin: Origin) -> Iterator[None]:
-    """Make every git command of this process fetch the template from `origin`, then restore.
-
-    Copier runs git through plumbum, which copied the environment when it was imported, so the
-    variables go to both `os.environ` (fledge's own commands) and plumbum's copy.
-    """
+    """Make every git command of this process, Copier's included, fetch the template from
+    `origin`, then restore."""
     if origin.mirror is None:
         yield
         return
     with tempfile.TemporaryDirectory(prefix="fledge-copier-cache-") as cache:
         variables = {**origin.git_variables(), _COPIER_CACHE_VARIABLE: cache}
-        with _exported(variables), local.env(**variables):
+        with copier_adapter.environment(variables):
             yield
-
-
-@contextmanager
-def _exported(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
