@@ -94,8 +94,8 @@ class Questionnaire:
         validator = spec.get("validator") if isinstance(spec, Mapping) else None
         if not isinstance(validator, str):
             return None
-        said = self._render(validator, answers)
-        return one_line(said) or None if said is not None else None
+        said = one_line(self._render(validator, answers) or "")
+        return said or None
 
     def _render(self, text: str, answers: Mapping[str, Any]) -> str | None:
         if "{" not in text:
