@@ -50,6 +50,12 @@ def panel_lines(result: Result) -> list[str]:
     return [line.strip("│ ") for line in result.stdout.splitlines()]
 
 
+def next_commands(result: Result) -> list[str]:
+    """The commands listed after "Next:", one per line."""
+    lines = result.stdout.splitlines()
+    return [line.strip() for line in lines[lines.index("Next:") + 1 :] if line.strip()]
+
+
 def assert_refused(
     result: Result, message: str, parent: Path, before: dict[str, bytes | None]
 ) -> None:
@@ -141,6 +147,28 @@ def test_no_git_leaves_no_repository_and_names_the_commands(
     assert "skipped (--no-git)" in result.stdout
     assert "git init && git add --all && git commit -m" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
+
+
+def test_next_commands_are_never_wrapped(tmp_path: Path, template_dir: Path) -> None:
+    """A wrapped command pasted into a shell runs half of it."""
+    dest = tmp_path / "orders-of-the-north-east-region"
+    with_commit = "git init && git add --all && git commit -m 'Create orders-of-the-north-east-"
+    result = CliRunner().invoke(
+        app,
+        ["new", str(dest), "--defaults", "--no-git", "--no-lock", "--template", str(template_dir)],
+        env={"COLUMNS": "60"},
+    )
+
+    assert result.exit_code == 0, result.output
+    assert next_commands(result) == [
+        f"cd {dest}",
+        "uv lock",
+        f"{with_commit}region from the fledge template'",
+        "make install",
+        "make migrate",
+        "make run",
+        "make test",
+    ]
 
 
 @pytest.mark.usefixtures("no_git_identity")
@@ -325,6 +353,8 @@ def test_dest_that_is_a_file_is_refused(tmp_path: Path, template_dir: Path) -> N
         (["-d", "python_version=3.9"], 'Unknown python version "3.9"'),
         (["-d", "ci=jenkins"], 'Unknown ci "jenkins"'),
         (["-d", "projet_name=typo"], 'Unknown question "projet_name"'),
+        # The secret is generated, never an answer: a weak one would stop the service starting.
+        (["-d", "jwt_secret=short"], 'Unknown question "jwt_secret"'),
         (
             ["-d", "no-equals-sign"],
             '--data expects KEY=VALUE (e.g. --data ci=none), got "no-equals-sign"',
@@ -342,6 +372,15 @@ def test_bad_options_and_answers_are_refused_before_rendering(
     result = fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir, *args)
 
     assert_refused(result, message, tmp_path, before)
+
+
+def test_the_unknown_question_message_lists_the_questions_only(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    result = fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir, "-d", "x=1")
+
+    assert "the template asks: author_email, author_name, ci, description," in result.stderr
+    assert "secret" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -484,6 +523,7 @@ def test_verify_installs_and_runs_the_tests(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "svc" / ".venv").is_dir()
     assert "installed, tests pass" in result.stdout
+    assert next_commands(result)[-2:] == ["make migrate", "make run"]  # install, test: done
 
 
 def test_verify_failure_shows_the_tail_of_the_test_output(tmp_path: Path) -> None:
@@ -538,3 +578,45 @@ def test_help_documents_every_option_of_new() -> None:
         "--no-git",
     ):
         assert option in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["new"], ["update"], ["check"], ["matrix"]])
+def test_help_shows_flags_without_a_value_placeholder(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 0
+    assert "<bool>" not in result.stdout
+    flags = [line.split() for line in result.stdout.splitlines() if "--help" in line]
+    assert flags == [["--help", "Show", "this", "message", "and", "exit."]]
+
+
+# Ctrl-C while fledge starts: the signal arrives as the CLI's modules load (Copier among them).
+CTRL_C_WHILE_LOADING = """
+import os, signal, sys
+
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "copier":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["fledge", "--version"]
+from fledge.__main__ import main
+
+main()
+"""
+
+
+def test_ctrl_c_while_fledge_starts_is_one_line_and_exit_130() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_LOADING],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (completed.returncode, completed.stderr) == (130, "Interrupted.\n")
+    assert completed.stdout == ""

@@ -14,13 +14,12 @@ import pytest
 import yaml
 
 from fledge import template
+from fledge.variants import DECLARED, Variant
 from tests.helpers import (
     CI_SYSTEMS,
     FRAMEWORKS,
     PYTHON_VERSIONS,
     REPO_ROOT,
-    VARIANTS,
-    Variant,
     git,
 )
 
@@ -41,6 +40,8 @@ LEGITIMATE = (
     (".github/workflows/*.yml", re.compile(r"\{\{(?:version|major|minor|patch|raw)\}\}")),
     # The README tells how the project can be updated with plain Copier.
     ("README.md", re.compile(r"`\.copier-answers\.yml`|`copier (?:copy|update|recopy)[^`]*`")),
+    # ... and how to install Copier for that.
+    ("README.md", re.compile(r'`(?:uv tool|pipx) install "copier[^`]*`')),
 )
 
 
@@ -56,7 +57,7 @@ def render(source: str | Path, destination: Path, **data: str) -> Path:
     return destination
 
 
-@pytest.fixture(scope="module", params=VARIANTS, ids=lambda variant: variant.id)
+@pytest.fixture(scope="module", params=DECLARED, ids=lambda variant: variant.id)
 def variant(request: pytest.FixtureRequest) -> Variant:
     chosen: Variant = request.param
     return chosen

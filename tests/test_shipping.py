@@ -29,14 +29,14 @@ import copier
 import pytest
 import yaml
 
-from tests.helpers import VARIANTS, Variant
+from fledge.variants import DECLARED, Variant
 
 SLUG = "acme-orders"
 TOOLS = Path(sys.executable).parent  # hadolint, check-jsonschema and zizmor of the dev env
-GITHUB_VARIANTS = tuple(v for v in VARIANTS if v.ci == "github")
-CI_VARIANTS = tuple(v for v in VARIANTS if v.ci != "none")
+GITHUB_VARIANTS = tuple(v for v in DECLARED if v.ci == "github")
+CI_VARIANTS = tuple(v for v in DECLARED if v.ci != "none")
 # The start command depends on the framework and the Python version, not on the CI system.
-SERVE_VARIANTS = tuple({(v.framework, v.python_version): v for v in VARIANTS}.values())
+SERVE_VARIANTS = tuple({(v.framework, v.python_version): v for v in DECLARED}.values())
 
 CI_SCHEMAS = {
     "github": (
@@ -182,7 +182,7 @@ def final_stage(dockerfile: str) -> ImageStage:
     return stage
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_dockerfile_is_hadolint_clean(
     variant: Variant, rendered: Callable[[Variant], Path]
 ) -> None:
@@ -198,7 +198,7 @@ def test_dockerfile_is_hadolint_clean(
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_image_runs_gunicorn_unprivileged_with_a_liveness_healthcheck(
     variant: Variant, rendered: Callable[[Variant], Path]
 ) -> None:
@@ -217,14 +217,14 @@ def test_image_runs_gunicorn_unprivileged_with_a_liveness_healthcheck(
 # Compose -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_compose_file_follows_the_compose_specification(
     variant: Variant, rendered: Callable[[Variant], Path]
 ) -> None:
     check_jsonschema(rendered(variant), "vendor.compose-spec", "compose.yaml")
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_compose_migrates_before_the_app_starts(
     variant: Variant, rendered: Callable[[Variant], Path]
 ) -> None:
@@ -251,7 +251,7 @@ def test_compose_migrates_before_the_app_starts(
 # CI ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_ci_configuration_follows_its_schema(
     variant: Variant, rendered: Callable[[Variant], Path]
 ) -> None:
@@ -380,7 +380,7 @@ def test_ci_tests_write_to_the_services_it_starts(
     assert env["TEST_REDIS_URL"].startswith(f"redis://{hosts['redis']}/")
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_shipping_files_are_tidy(variant: Variant, rendered: Callable[[Variant], Path]) -> None:
     """What the generated pre-commit hooks would otherwise rewrite on the first commit."""
     project = rendered(variant)
@@ -399,7 +399,7 @@ def test_shipping_files_are_tidy(variant: Variant, rendered: Callable[[Variant],
     assert untidy == []
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=by_id)
+@pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_pre_commit_hooks_are_pinned_to_tags(
     variant: Variant, rendered: Callable[[Variant], Path]
 ) -> None:

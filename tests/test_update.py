@@ -1,6 +1,9 @@
 """`fledge update` through the command line, on a throw-away git repository of the template with
 three releases: a project made at v0.1.0 is edited, committed and updated.
 
+The merges of the full template are end-to-end tests (marked `slow`); the update's mechanics are
+tested quickly on a tiny template in test_update_sources.py.
+
 uv runs offline here (see conftest.uv_offline): projects have no uv.lock, and no test changes
 pyproject.toml, so `uv lock` is never needed.
 """
@@ -103,6 +106,7 @@ def unchanged(project: Path) -> Iterator[None]:
 # Updating
 
 
+@pytest.mark.slow
 def test_edits_and_template_changes_both_survive(project: Path, releases: Path) -> None:
     append(project, "README.md", "\n## Our runbook\n\nPage the on-call engineer.\n")
     edit(project, NOTES, "Line 6 of the template's notes.", "Line 6, our own words.")
@@ -148,6 +152,7 @@ def test_edits_and_template_changes_both_survive(project: Path, releases: Path) 
     assert not any(change == "conflict" for change, _ in table_rows(result.stdout))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("framework", "source"),
     [("flask", "src/svc/api/routes/products.py"), ("drf", "src/svc/products/views.py")],
@@ -173,6 +178,7 @@ def test_every_framework_keeps_its_edits_across_an_update(
     assert recorded(project)["framework"] == framework
 
 
+@pytest.mark.slow
 def test_an_edit_of_the_lines_the_template_changes_is_a_conflict(project: Path) -> None:
     edit(project, NOTES, "Line 2 of the template's notes.", "Line 2, our version.")
     commit(project)
@@ -189,6 +195,7 @@ def test_an_edit_of_the_lines_the_template_changes_is_a_conflict(project: Path) 
     assert git(project, "status", "--porcelain", "--", NOTES) == f"UU {NOTES}"
 
 
+@pytest.mark.slow
 def test_an_unedited_project_updated_is_identical_to_a_fresh_project(
     project: Path, releases: Path, tmp_path: Path
 ) -> None:
@@ -218,6 +225,7 @@ def env_keys(project: Path) -> list[str]:
     return [line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")]
 
 
+@pytest.mark.slow
 def test_data_changes_an_answer_during_the_update(project: Path) -> None:
     assert (project / ".github" / "workflows" / "ci.yml").is_file()
 
@@ -230,6 +238,7 @@ def test_data_changes_an_answer_during_the_update(project: Path) -> None:
     assert "Answers changed: ci=none" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unchanged")
 def test_pretend_shows_the_plan_and_writes_nothing(project: Path) -> None:
     result = fledge_update(project, "--pretend")

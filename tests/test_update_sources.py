@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import copier
 import pytest
 
 from fledge import origin
@@ -232,3 +233,72 @@ def test_a_template_without_releases_refuses_to_go_back_in_its_history(
     result = fledge_update(project, "--to", first)
 
     assert_refused(result, f"{first} is not newer than the project's template version {newest}")
+
+
+# Made with plain `copier copy . DEST`: Copier records the relative path as it was typed.
+
+
+@pytest.fixture
+def copied_with_a_relative_path(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    project = tmp_path / "svc"
+    monkeypatch.chdir(tiny)
+    copier.run_copy(".", project, defaults=True, vcs_ref="v0.1.0", quiet=True)
+    assert recorded(project)["_src_path"] == "."
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit(project, "Initial commit")
+    monkeypatch.chdir(project)  # where a user runs `fledge update`
+    return project
+
+
+@pytest.mark.parametrize(
+    "args", [["--check"], ["--pretend"], []], ids=["check", "pretend", "update"]
+)
+def test_a_relative_source_is_refused_with_how_to_repair_it(
+    copied_with_a_relative_path: Path, args: list[str]
+) -> None:
+    """`.` names the template only from where `copier copy` ran; from the project, it is the
+    project's own repository, whose commits are no template versions."""
+    project = copied_with_a_relative_path
+    before = work_tree(project)
+
+    result = fledge_update(project, *args)
+
+    assert_refused(result, 'records the template source "." (_src_path), a relative path')
+    assert "Set _src_path there to the template's git URL or the absolute path" in result.stderr
+    assert work_tree(project) == before
+
+
+def test_the_repair_names_the_template_the_relative_source_finds_from_here(
+    copied_with_a_relative_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tiny)
+
+    result = fledge_update(copied_with_a_relative_path, "--check")
+
+    assert_refused(result, "a relative path")
+    assert unwrapped(f"`_src_path: {tiny}`") in unwrapped(result.stderr)
+
+
+def test_a_repaired_relative_source_updates(copied_with_a_relative_path: Path, tiny: Path) -> None:
+    project = copied_with_a_relative_path
+    edit(project, ".copier-answers.yml", "_src_path: .", f"_src_path: {tiny}")
+    commit(project, "Record where the template is")
+
+    checked = fledge_update(project, "--check")
+    result = fledge_update(project)
+
+    assert checked.exit_code == 2, checked.output
+    assert "Update available: v0.1.0 -> v0.2.0" in checked.stdout
+    assert result.exit_code == 0, result.output
+    assert (project / "README.md").read_text() == "# tiny\n\nSince v0.2.0.\n"
+
+
+def test_a_source_that_is_the_project_itself_is_refused(project: Path) -> None:
+    edit(project, ".copier-answers.yml", "_src_path: ", f"_src_path: {project}\nwas: ")
+    commit(project, "Point the record at the project")
+
+    result = fledge_update(project, "--check")
+
+    assert_refused(result, "is the project itself, not its template")

@@ -170,3 +170,24 @@ def test_a_project_made_by_an_installed_wheel_updates_from_the_template_reposito
     assert (project / "SECURITY.md").read_text() == "Report issues privately.\n"
     assert recorded(project)["_commit"] == "v99.0.0"
     assert recorded(project)["_src_path"] == str(repo)
+
+
+def test_a_checkout_rendered_without_git_records_no_version_it_cannot_know(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fledge run from a clone where git is missing: not the official release tag, which the
+    clone need not be at, but the clone's directory, no _commit, and a note saying so."""
+    checkout = copy_template(tmp_path / "fledge")
+    (checkout / ".git").write_text("gitdir: /where/git/would/find/it\n")  # git cannot read it
+    monkeypatch.setattr(template, "bundled_root", lambda: checkout)
+
+    result = CliRunner().invoke(
+        app, ["new", str(tmp_path / "svc"), "--defaults", "--no-lock", "--no-git"]
+    )
+
+    assert result.exit_code == 0, result.output
+    answers = recorded(tmp_path / "svc")
+    assert answers["_src_path"] == str(checkout)
+    assert "_commit" not in answers
+    assert "the template's version is unknown" in result.stderr
+    assert "`fledge update` cannot update this project until _commit" in result.stderr

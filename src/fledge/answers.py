@@ -3,7 +3,6 @@ checks made before anything is rendered."""
 
 from __future__ import annotations
 
-import keyword
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,11 +13,6 @@ import yaml
 from fledge.errors import UserError
 from fledge.template import Questions
 
-# The same rules as the validators in copier.yml, so fledge refuses early what Copier would.
-_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
-_PACKAGE_MAX_LENGTH = 32
-_PROJECT_NAME_MAX_LENGTH = 60
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -68,17 +62,6 @@ def with_framework(data: Mapping[str, str], framework: str | None) -> dict[str, 
     return merged
 
 
-def slug_from(project_name: str) -> str:
-    """The slug copier.yml derives from a project name (its `project_slug` default)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", project_name.lower())
-    return re.sub(r"^[^a-z]+|-+$", "", slug)
-
-
-def package_from(slug: str) -> str:
-    """The package name copier.yml derives from a slug (its `package_name` default)."""
-    return slug.replace("-", "_")
-
-
 def running_python() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -122,35 +105,53 @@ def check(
     *,
     use_defaults: bool,
 ) -> None:
-    """Refuse, with one clear message, answers the template would reject.
+    """Refuse, with one clear message, answers the template would reject: its own validators
+    (copier.yml), evaluated before anything is rendered.
 
     Explicit answers (`data`) are always checked. Derived ones (the project name from DEST,
     and the slug and package name that follow from it) only with `--defaults`: interactively
-    the user can still change them.
+    the user can still change them. A template that cannot be read before rendering (a git
+    URL) is left to Copier, which checks every answer while rendering.
 
     Raises:
         UserError: the first problem found.
     """
-    if questions is not None:
-        _check_known(data, questions)
-        _check_choices(data, questions)
+    if questions is None:
+        return
+    _check_known(data, questions)
+    _check_choices(data, questions)
+    if questions.rules is None:
+        return
+    values = questions.rules.answers({**defaults, **data})
+    for key, label, derived_from, set_it in _CHECKED:
+        checked = key in data or (use_defaults and key in questions.names)
+        problem = questions.rules.problem(key, values) if checked else None
+        if problem is None:
+            continue
+        if derived_from is None:
+            raise UserError(f"The {label} {problem}; {set_it}.")
+        source, named = derived_from
+        origin = "" if key in data else f' (derived from the {named} "{values.get(source)}")'
+        raise UserError(f'Invalid {label} "{values.get(key)}"{origin}: {problem}; {set_it}.')
 
-    name = data.get("project_name", defaults.get("project_name", ""))
-    slug = data.get("project_slug", slug_from(name))
-    package = data.get("package_name", package_from(slug))
 
-    def applies(key: str) -> bool:
-        derived_checked = use_defaults and questions is not None and key in questions.names
-        return key in data or derived_checked
-
-    if applies("project_name"):
-        _check_project_name(name)
-    if applies("project_slug"):
-        origin = "" if "project_slug" in data else f' (derived from the project name "{name}")'
-        _check_slug(slug, origin)
-    if applies("package_name"):
-        origin = "" if "package_name" in data else f' (derived from the slug "{slug}")'
-        _check_package_name(package, origin, questions.reserved_names if questions else frozenset())
+# The answers fledge checks before rendering, in question order: how each is named, the answer
+# its default derives from (and how that one is named), and how to set it.
+_CHECKED: tuple[tuple[str, str, tuple[str, str] | None, str], ...] = (
+    ("project_name", "project name", None, "set one with --data project_name=NAME"),
+    (
+        "project_slug",
+        "project slug",
+        ("project_name", "project name"),
+        "set one with --data project_slug=SLUG",
+    ),
+    (
+        "package_name",
+        "package name",
+        ("project_slug", "slug"),
+        "set another with --data package_name=NAME",
+    ),
+)
 
 
 def _check_known(data: Mapping[str, str], questions: Questions) -> None:
@@ -167,42 +168,3 @@ def _check_choices(data: Mapping[str, str], questions: Questions) -> None:
             raise UserError(
                 f'Unknown {key.replace("_", " ")} "{value}"; available: {", ".join(offered)}.'
             )
-
-
-def _check_project_name(name: str) -> None:
-    if not name.strip():
-        problem = "must not be empty"
-    elif len(name) > _PROJECT_NAME_MAX_LENGTH:
-        problem = f"must be at most {_PROJECT_NAME_MAX_LENGTH} characters"
-    elif any(char in name for char in '"\\\n'):
-        problem = "must not contain quotes, backslashes or line breaks"
-    else:
-        return
-    raise UserError(f"The project name {problem}; set one with --data project_name=NAME.")
-
-
-def _check_slug(slug: str, origin: str) -> None:
-    if not _SLUG.match(slug):
-        raise UserError(
-            f'Invalid project slug "{slug}"{origin}: use lowercase letters, digits and single '
-            "hyphens, starting with a letter; set one with --data project_slug=SLUG."
-        )
-
-
-def _check_package_name(package: str, origin: str, reserved: frozenset[str]) -> None:
-    if not _PACKAGE.match(package):
-        problem = "use lowercase letters, digits and underscores, not starting with a digit"
-    elif len(package) > _PACKAGE_MAX_LENGTH:
-        problem = f"it is longer than {_PACKAGE_MAX_LENGTH} characters"
-    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
-        problem = "it is a Python keyword"
-    elif package in sys.stdlib_module_names:
-        problem = "it is a Python standard-library module"
-    elif package in reserved:
-        problem = "the generated project already uses that name (a dependency or its tests)"
-    else:
-        return
-    raise UserError(
-        f'Invalid package name "{package}"{origin}: {problem}; '
-        "set another with --data package_name=NAME."
-    )

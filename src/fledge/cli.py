@@ -22,6 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    # Click's plain help: Typer's Rich panels show a `<bool>` placeholder on every flag.
+    rich_markup_mode=None,
 )
 
 T = TypeVar("T")
@@ -79,7 +81,9 @@ def new(
     framework: Annotated[
         str | None,
         typer.Option(
-            help="Web framework; shorthand for --data framework=NAME.", show_default=False
+            metavar="NAME",
+            help="Web framework; shorthand for --data framework=NAME.",
+            show_default=False,
         ),
     ] = None,
     data: Annotated[
@@ -95,13 +99,18 @@ def new(
     template: Annotated[
         str | None,
         typer.Option(
+            metavar="DIR|URL",
             help="Template directory or git URL.",
             show_default="the template shipped with fledge",
         ),
     ] = None,
     vcs_ref: Annotated[
         str | None,
-        typer.Option(help="Git tag, branch or commit of the template to use.", show_default=False),
+        typer.Option(
+            metavar="REF",
+            help="Git tag, branch or commit of the template to use.",
+            show_default=False,
+        ),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace everything in a non-empty DEST.")
@@ -183,6 +192,7 @@ def update(
     template: Annotated[
         str | None,
         typer.Option(
+            metavar="DIR|URL",
             help="A mirror or clone of the template source the project records, fetched "
             "instead of it (the record is kept).",
             show_default=False,
@@ -205,30 +215,41 @@ def update(
     """
 
     def run() -> int:
-        if check:
-            if pretend or to or data:
-                raise UserError("--check takes no --pretend, --to or --data.")
-            checked = check_version(path, template)
-            console.version_check(checked)
-            return ExitCode.UPDATE_AVAILABLE if checked.update_available else ExitCode.OK
-        options = UpdateOptions(
-            path=path,
-            to=to,
-            data=answers.parse_data(data or []),
-            template=template,
-            trust=trust,
-            pretend=pretend,
-        )
-        steps = console.Steps()
-        plan = plan_update(options, steps)
-        console.update_plan(plan, pretend=pretend)
-        if pretend or plan.up_to_date:
-            return ExitCode.OK
-        result = apply_update(plan, steps)
-        console.update_result(result)
-        return ExitCode.OK if result.clean else ExitCode.CONFLICTS
+        if not check:
+            return _update(
+                UpdateOptions(
+                    path=path,
+                    to=to,
+                    data=answers.parse_data(data or []),
+                    template=template,
+                    trust=trust,
+                    pretend=pretend,
+                )
+            )
+        if pretend or to or data:
+            raise UserError("--check takes no --pretend, --to or --data.")
+        return _check_for_update(path, template)
 
     raise typer.Exit(_boundary(run))
+
+
+def _check_for_update(path: Path, template: str | None) -> int:
+    """`fledge update --check`: compare versions, change nothing."""
+    checked = check_version(path, template)
+    console.version_check(checked)
+    return ExitCode.UPDATE_AVAILABLE if checked.update_available else ExitCode.OK
+
+
+def _update(options: UpdateOptions) -> int:
+    """`fledge update`: plan, show the plan, then merge unless pretending or up to date."""
+    steps = console.Steps()
+    plan = plan_update(options, steps)
+    console.update_plan(plan, pretend=options.pretend)
+    if options.pretend or plan.up_to_date:
+        return ExitCode.OK
+    result = apply_update(plan, steps)
+    console.update_result(result)
+    return ExitCode.OK if result.clean else ExitCode.CONFLICTS
 
 
 @app.command(name="check")
@@ -264,7 +285,10 @@ def matrix(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="How many variants are rendered and checked at once (1 or more).")
+        int,
+        typer.Option(
+            metavar="N", help="How many variants are rendered and checked at once (1 or more)."
+        ),
     ] = DEFAULT_WORKERS,
     junit: Annotated[
         Path, typer.Option(metavar="PATH", help="Where to write the JUnit XML report.")

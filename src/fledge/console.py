@@ -19,7 +19,8 @@ from rich.text import Text
 from fledge.check import CheckResult, Gate, GateResult
 from fledge.errors import FledgeError
 from fledge.matrix import MatrixResult, VariantOutcome
-from fledge.new import NewResult, StepState
+from fledge.new import NewResult
+from fledge.steps import StepState
 from fledge.update import UpdatePlan, UpdateResult, VersionCheck
 from fledge.variants import Variant
 
@@ -106,12 +107,21 @@ def new_project(result: NewResult) -> None:
     """The closing panel of `fledge new`: what was made and what to type next."""
     for message in result.warnings:
         warning(message)
-    next_steps = Text("\n").join(
-        Text(f"  {command}", style="cyan") for command in result.next_commands
-    )
     title = str(result.answers.get("project_name", result.path.name))
-    body = Group(_facts(result), Text(""), Text("Next:", style="bold"), next_steps)
-    out.print(Panel(body, title=Text(f"Created {title}"), title_align="left", border_style="green"))
+    out.print(
+        Panel(
+            _facts(result), title=Text(f"Created {title}"), title_align="left", border_style="green"
+        )
+    )
+    _next_steps(result.next_commands)
+
+
+def _next_steps(commands: Sequence[str]) -> None:
+    """What to type next, below the closing panel and never wrapped: each line is one command
+    to copy and paste (a terminal narrower than a line folds it on screen only)."""
+    _plain(out, "Next:", "bold")
+    for command in commands:
+        _plain(out, f"  {command}", "cyan")
 
 
 # fledge update ------------------------------------------------------------------------------
@@ -228,10 +238,6 @@ def update_result(result: UpdateResult) -> None:
                 "marker lines, then `git add` the file."
             )
         )
-    next_steps = Text("\n").join(
-        Text(f"  {command}", style="cyan") for command in result.next_commands
-    )
-    parts += [Text(""), Text("Next:", style="bold"), next_steps]
     title = f"Updated to {result.version}"
     if result.conflicts:
         title += ", with conflicts to resolve"
@@ -243,6 +249,7 @@ def update_result(result: UpdateResult) -> None:
             border_style="yellow" if result.conflicts else "green",
         )
     )
+    _next_steps(result.next_commands)
 
 
 # fledge check -------------------------------------------------------------------------------

@@ -7,28 +7,17 @@ import shlex
 import shutil
 import sys
 import tempfile
-import threading
-import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import copier
-import jinja2
 import yaml
-from copier.errors import (
-    CopierAnswersInterrupt,
-    CopierError,
-    CopierWarning,
-    DirtyLocalWarning,
-    InteractiveSessionError,
-    UnsafeTemplateError,
-)
 
-from fledge import __version__, answers, git, process, template, uv
-from fledge.errors import CommandError, FledgeError, UserError
+from fledge import __version__, answers, copier_adapter, git, process, template, uv
+from fledge.errors import CommandError, UserError
+from fledge.steps import Progress, Silent, lock_or_note
 
 
 @dataclass(frozen=True)
@@ -57,24 +46,6 @@ class NewOptions:
     verify: bool = False
     lock: bool = True
     git: bool = True
-
-
-@dataclass
-class StepState:
-    """Set by a step that finished but not as hoped (`uv lock` offline): shown as a warning."""
-
-    degraded: bool = False
-
-
-class Progress(Protocol):
-    """Shows which step is running. `spinner=False` while the user answers questions."""
-
-    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[StepState]: ...
-
-
-class _Silent:
-    def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[StepState]:  # noqa: ARG002
-        return nullcontext(StepState())
 
 
 @dataclass(frozen=True)
@@ -115,7 +86,7 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
         CommandError: git failed, or `--verify` found the new project broken (it stays in place).
         KeyboardInterrupt: the user interrupted; nothing was written.
     """
-    progress = progress or _Silent()
+    progress = progress or Silent()
     shown = str(options.dest)
     dest = options.dest.expanduser().resolve()
     source, defaults = _prepare(options, dest, shown)
@@ -152,7 +123,9 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
         locked=locked,
         verified=options.verify,
         warnings=tuple(notes),
-        next_commands=_next_commands(shown, recorded, locked=locked, committed=commit is not None),
+        next_commands=_next_commands(
+            shown, recorded, locked=locked, committed=commit is not None, verified=options.verify
+        ),
         lock_skipped=not options.lock,
         git_skipped=not options.git,
     )
@@ -238,14 +211,6 @@ def _remove_empty(directories: list[Path]) -> None:
             directory.rmdir()
 
 
-def _one_line(message: object) -> str:
-    return " ".join(str(message).split())
-
-
-# Copier changes the process's working directory while it renders (plumbum's `local.cwd`), so
-# renders in threads (`fledge matrix`) take turns.
-_RENDER_LOCK = threading.Lock()
-
 # A template rendered with uncommitted changes records a commit that exists nowhere else.
 _UNCOMMITTED_TEMPLATE = (
     "The template has uncommitted changes, which were rendered too: the project records a "
@@ -255,21 +220,13 @@ _UNCOMMITTED_TEMPLATE = (
 )
 
 
-@contextmanager
-def _copier_warnings(notes: list[str]) -> Iterator[None]:
-    """Turn Copier's warnings into notes for the user; let every other warning through."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CopierWarning)
-        yield
-    for warning in caught:
-        if not issubclass(warning.category, CopierWarning):
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-        elif issubclass(warning.category, DirtyLocalWarning):
-            notes.append(_UNCOMMITTED_TEMPLATE)
-        else:
-            notes.append(f"Copier: {_one_line(warning.message)}")
+def _unversioned_checkout(root: str) -> str:
+    return (
+        "git is not installed, so the template's version is unknown: .copier-answers.yml "
+        f"records the template's directory ({root}) but no _commit, and `fledge update` cannot "
+        "update this project until _commit there names the template commit it was made from "
+        f"(once git is installed: `git -C {root} describe --tags --always`), committed."
+    )
 
 
 def _render(
@@ -280,48 +237,27 @@ def _render(
     notes: list[str],
 ) -> dict[str, Any]:
     """Render with Copier and return the recorded answers."""
-    try:
-        with _RENDER_LOCK, _copier_warnings(notes):
-            worker = copier.run_copy(
-                source.src,
-                staging,
-                data=dict(options.data),
-                user_defaults=dict(defaults),
-                defaults=options.defaults,
-                vcs_ref=source.vcs_ref,
-                unsafe=False,
-                quiet=True,
-            )
-    except CopierAnswersInterrupt:
-        raise  # Ctrl-C at a prompt: a KeyboardInterrupt, not a Copier error
-
-    except InteractiveSessionError as err:
-        raise UserError(
-            "The template's questions need a terminal: pass --defaults and --data KEY=VALUE."
-        ) from err
-    except UnsafeTemplateError as err:
-        raise UserError(
-            "The template wants to run its own commands (tasks, migrations or extensions), "
-            f"which fledge never allows: {str(err).splitlines()[0]}"
-        ) from err
-    except (CopierError, ValueError) as err:
-        raise UserError(_one_line(err)) from err
-    except jinja2.TemplateError as err:
-        raise FledgeError(f"The template failed to render: {_one_line(err)}") from err
-    except OSError as err:
-        detail = getattr(err, "stderr", "") or str(err)
-        lines = [line for line in str(detail).splitlines() if line.strip()]
-        raise UserError(
-            f"Cannot read the template {source.src}: {lines[-1] if lines else err}"
-        ) from err
+    answers_file = copier_adapter.copy(
+        source.src,
+        staging,
+        data=options.data,
+        user_defaults=defaults,
+        defaults=options.defaults,
+        vcs_ref=source.vcs_ref,
+        notes=notes,
+        uncommitted_note=_UNCOMMITTED_TEMPLATE,
+    )
     _protect_secrets(staging)
-    answers_file = staging / worker.answers_relpath
     if not answers_file.is_file():
         return {}
     if source.bundled and source.vcs_ref is None:
-        # No git here: the bundled template is this fledge release's tag of the official
-        # repository, so record that, and `fledge update` fetches its history from there.
-        answers.record_source(answers_file, *template.bundled_release(__version__))
+        if template.is_checkout(source.root):
+            # fledge runs from its clone but git is missing: the template's version is unknown.
+            notes.append(_unversioned_checkout(source.src))
+        else:
+            # The bundled template is this fledge release's tag of the official repository, so
+            # record that, and `fledge update` fetches its history from there.
+            answers.record_source(answers_file, *template.bundled_release(__version__))
     loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     return dict(loaded) if isinstance(loaded, Mapping) else {}
 
@@ -333,28 +269,10 @@ def _protect_secrets(project: Path) -> None:
         env_file.chmod(0o600)
 
 
-def _headline(outcome: process.Outcome) -> str:
-    lines = [line.strip() for line in outcome.output.splitlines() if line.strip()]
-    errors = [line for line in lines if line.lower().startswith("error")]
-    return (errors or lines or [f"exit status {outcome.returncode}"])[0]
-
-
 def _lock(staging: Path, dest: Path, notes: list[str]) -> bool:
     """`uv lock`; a failure (offline, no uv) is a note with the command to run later."""
     later = "the project has no uv.lock yet: run `uv lock` in it, then commit uv.lock."
-    if not uv.available():
-        notes.append(f"uv is not installed, so {later}")
-        return False
-    try:
-        outcome = uv.lock(staging)
-    except CommandError as err:
-        notes.append(f"{err.message} So {later}")
-        return False
-    if outcome.ok:
-        return True
-    reason = _headline(outcome).replace(str(staging), str(dest))
-    notes.append(f"`uv lock` failed ({reason}), so {later}")
-    return False
+    return lock_or_note(staging, notes, later, shown=dest)
 
 
 def _commit_message(recorded: Mapping[str, Any], fallback_name: str) -> str:
@@ -428,8 +346,9 @@ def _require(outcome: process.Outcome, shown: str) -> None:
 
 
 def _next_commands(
-    shown: str, recorded: Mapping[str, Any], *, locked: bool, committed: bool
+    shown: str, recorded: Mapping[str, Any], *, locked: bool, committed: bool, verified: bool
 ) -> tuple[str, ...]:
+    """What the user types next; `--verify` has installed the project and run its tests."""
     here = Path(shown).expanduser().resolve() == Path.cwd().resolve()
     commands = [] if here else [f"cd {shlex.quote(shown)}"]
     if not locked:
@@ -437,5 +356,8 @@ def _next_commands(
     if not committed:
         message = shlex.quote(_commit_message(recorded, Path(shown).name))
         commands.append(f"git init && git add --all && git commit -m {message}")
-    commands += ["make install", "make migrate", "make run", "make test"]
+    if verified:
+        commands += ["make migrate", "make run"]
+    else:
+        commands += ["make install", "make migrate", "make run", "make test"]
     return tuple(commands)

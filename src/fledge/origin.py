@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from plumbum import local
-
-from fledge import template
+from fledge import copier_adapter, template
 from fledge.errors import UserError
 
 # Copier keeps a cache of remote templates keyed by URL; a mirror's content must not land in
@@ -60,25 +58,61 @@ class Origin:
         }
 
 
-def resolve(recorded: str, mirror: str | None) -> Origin:
-    """The origin of a project's template, checked before anything is fetched.
+def resolve(recorded: str, mirror: str | None, project: Path) -> Origin:
+    """The origin of `project`'s template, checked before anything is fetched.
 
     Raises:
         UserError: the mirror is neither a URL nor a directory, or the recorded source is a
-            path that no longer exists (Copier needs it to read the old template version).
+            path that says nowhere (relative), no longer exists (Copier needs it to read the
+            old template version) or is the project itself.
     """
     if mirror is not None and not template.looks_remote(mirror):
         path = Path(mirror).expanduser()
         if not path.is_dir():
             raise UserError(f'Template "{mirror}" is not a directory or a git URL.')
         mirror = str(path.resolve())
-    if not template.looks_remote(recorded) and not Path(recorded).expanduser().is_dir():
+    if not template.looks_remote(recorded):
+        _check_recorded_path(recorded, project)
+    return Origin(recorded, mirror)
+
+
+def _check_recorded_path(recorded: str, project: Path) -> None:
+    path = Path(recorded).expanduser()
+    if not path.is_absolute():
+        raise UserError(
+            f'.copier-answers.yml records the template source "{recorded}" (_src_path), a '
+            "relative path: Copier resolves it from whatever directory it runs in, so it does "
+            "not say where the template is (plain `copier copy` records the path it was given). "
+            + _repair(_found_template(recorded, project))
+        )
+    if not path.is_dir():
         raise UserError(
             f'The template source recorded in .copier-answers.yml, "{recorded}", no longer '
-            "exists: set `_src_path` there to the template's git URL or a clone of it, commit, "
-            "and run the update again."
+            f"exists. {_repair(None)}"
         )
-    return Origin(recorded, mirror)
+    if path.resolve() == project or project in path.resolve().parents:
+        raise UserError(
+            f'The template source recorded in .copier-answers.yml, "{recorded}", is the '
+            f"project itself, not its template. {_repair(None)}"
+        )
+
+
+def _found_template(recorded: str, project: Path) -> Path | None:
+    """The template a relative source names from here or from the project, if it is one."""
+    for base in (Path.cwd(), project):
+        candidate = (base / recorded).resolve()
+        inside = candidate == project or project in candidate.parents
+        if not inside and any((candidate / name).is_file() for name in template.CONFIG_NAMES):
+            return candidate
+    return None
+
+
+def _repair(found: Path | None) -> str:
+    example = str(found) if found is not None else template.official_url()
+    return (
+        "Set _src_path there to the template's git URL or the absolute path of a clone of it "
+        f"(e.g. `_src_path: {example}`), commit, and run the update again."
+    )
 
 
 def _config_count() -> int:
@@ -90,29 +124,12 @@ def _config_count() -> int:
 
 @contextmanager
 def fetching(origin: Origin) -> Iterator[None]:
-    """Make every git command of this process fetch the template from `origin`, then restore.
-
-    Copier runs git through plumbum, which copied the environment when it was imported, so the
-    variables go to both `os.environ` (fledge's own commands) and plumbum's copy.
-    """
+    """Make every git command of this process, Copier's included, fetch the template from
+    `origin`, then restore."""
     if origin.mirror is None:
         yield
         return
     with tempfile.TemporaryDirectory(prefix="fledge-copier-cache-") as cache:
         variables = {**origin.git_variables(), _COPIER_CACHE_VARIABLE: cache}
-        with _exported(variables), local.env(**variables):
+        with copier_adapter.environment(variables):
             yield
-
-
-@contextmanager
-def _exported(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -9,16 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
-from jinja2 import nodes
 
-from fledge import git
+from fledge import copier_adapter, git
 from fledge.errors import UserError
 
 CONFIG_NAMES = ("copier.yml", "copier.yaml")
-# The template's list of names a generated package must not take (see copier.yml).
-RESERVED_NAMES_PATH = "template/includes/reserved_names.jinja"
 # libyaml's parser when PyYAML has it: ten times faster on copier.yml.
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
@@ -49,11 +45,17 @@ class TemplateSource:
 
 @dataclass(frozen=True)
 class Questions:
-    """What fledge knows of a template's questionnaire before rendering it."""
+    """What fledge knows of a template's questionnaire before rendering it.
+
+    Attributes:
+        names: the questions.
+        choices: the values offered, for questions with fixed choices.
+        rules: the template's defaults and validators, to evaluate answers with.
+    """
 
     names: frozenset[str]
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    reserved_names: frozenset[str] = frozenset()
+    rules: copier_adapter.Questionnaire | None = None
 
 
 def _has_config(directory: Path) -> bool:
@@ -73,6 +75,12 @@ def bundled_root() -> Path:
     if _has_config(checkout):
         return checkout
     raise UserError("fledge's own template is missing from this installation; reinstall fledge.")
+
+
+def is_checkout(root: Path | None) -> bool:
+    """True for a template directory that is a git work tree (a clone), even where git is
+    missing to read it."""
+    return root is not None and (root / ".git").exists()
 
 
 def looks_remote(template: str) -> bool:
@@ -172,23 +180,6 @@ def _choice_values(choices: Any) -> tuple[str, ...] | None:
     return None  # a templated string: only Copier can tell
 
 
-def _reserved_names(source: TemplateSource) -> frozenset[str]:
-    """The list the template's `{% set names = [...] %}` holds, read from the parsed template
-    (compiling it to run it would cost more than the rest of fledge's checks)."""
-    text = _read(source, RESERVED_NAMES_PATH)
-    if text is None:
-        return frozenset()
-    try:
-        tree = jinja2.Environment(autoescape=True).parse(text)
-        for assign in tree.find_all(nodes.Assign):
-            named = isinstance(assign.target, nodes.Name) and assign.target.name == "names"
-            if named and isinstance(assign.node, nodes.Expr):
-                return frozenset(str(name) for name in assign.node.as_const())
-    except (jinja2.TemplateError, nodes.Impossible):
-        pass
-    return frozenset()
-
-
 def config(source: TemplateSource) -> dict[str, Any] | None:
     """A local template's copier.yml (settings and questions), or None when it cannot be read
     before rendering (a remote template, or Copier-only YAML tags)."""
@@ -225,5 +216,5 @@ def questions(source: TemplateSource) -> Questions | None:
     return Questions(
         names=frozenset(str(key) for key in asked),
         choices=choices,
-        reserved_names=_reserved_names(source),
+        rules=copier_adapter.Questionnaire(config_data, lambda relpath: _read(source, relpath)),
     )

@@ -27,15 +27,16 @@ def executable() -> str | None:
 
 @cache
 def _past_pyenv_shim(path: str) -> str:
-    """The uv a pyenv shim runs from here. In a generated project the shim would look for uv in
-    the Python version of the project's `.python-version`, which may not have it."""
+    """The uv behind a pyenv shim, in whichever Python version has it. In a generated project
+    (or when fledge runs inside one) the shim, and `pyenv which`, would look for uv only in the
+    version the project's `.python-version` pins, which may not have it."""
     pyenv = process.find("pyenv")
     if Path(path).parent.name != "shims" or pyenv is None:
         return path
     found = subprocess.run(
-        [pyenv, "which", "uv"], capture_output=True, text=True, check=False, timeout=30
+        [pyenv, "whence", "--path", "uv"], capture_output=True, text=True, check=False, timeout=30
     )
-    resolved = found.stdout.strip()
+    resolved = next(iter(found.stdout.split()), "")
     return resolved if found.returncode == 0 and Path(resolved).is_file() else path
 
 

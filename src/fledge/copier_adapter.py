@@ -1,0 +1,251 @@
+"""The one module that talks to Copier: renders, updates, the rules Copier applies to a
+template's migrations and `_skip_if_exists`, and Copier's errors and warnings turned into
+fledge's, by type.
+
+Copier changes the process's working directory while it works (plumbum's `local.cwd`) and runs
+git through plumbum, which copied the environment when it was imported; so renders take turns
+under one lock, and environment overrides go to both `os.environ` and plumbum's copy.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import copier
+import jinja2
+import pathspec
+from copier.errors import (
+    CopierAnswersInterrupt,
+    CopierError,
+    CopierWarning,
+    DirtyLocalWarning,
+    InteractiveSessionError,
+    UnsafeTemplateError,
+)
+from jinja2.sandbox import SandboxedEnvironment
+from packaging.version import Version
+from pathspec import PathSpec
+from plumbum import ProcessExecutionError, local
+
+from fledge import versions
+from fledge.errors import FledgeError, UserError
+from fledge.steps import one_line
+
+_RENDER_LOCK = threading.Lock()
+# Copier's own choice of pattern style for `_skip_if_exists` (pathspec renamed it in 1.0).
+_PATHSPEC_STYLE = (
+    "gitignore" if Version(pathspec.__version__) >= Version("1.0.0") else "gitwildmatch"
+)
+
+
+class UntrustedTemplateError(UserError):
+    """The template wants to run its own commands (tasks, migrations or Jinja extensions)."""
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A template's questions as Copier evaluates them, before anything is rendered: defaults
+    and validators are the template's own Jinja, rendered in Copier's Jinja environment.
+
+    Attributes:
+        config: the template's copier.yml (settings and questions, in order).
+        read: a template file's text by its path in the template (for `{% import %}`), or None.
+    """
+
+    config: Mapping[str, Any]
+    read: Callable[[str], str | None] = field(compare=False)
+
+    @cached_property
+    def _env(self) -> SandboxedEnvironment:
+        envops = self.config.get("_envops")
+        return SandboxedEnvironment(
+            loader=jinja2.FunctionLoader(self.read),
+            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+            **(envops if isinstance(envops, Mapping) else {}),
+        )
+
+    def answers(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Every question's answer: the `given` one, else its default as Copier renders it
+        (in question order, each default seeing the answers before it); None when the default
+        cannot be known before rendering."""
+        values: dict[str, Any] = {}
+        for name, spec in self.config.items():
+            if str(name).startswith("_"):
+                continue
+            if name in given:
+                values[name] = given[name]
+                continue
+            default = spec.get("default") if isinstance(spec, Mapping) else spec
+            values[name] = self._render(default, values) if isinstance(default, str) else default
+        return values
+
+    def problem(self, name: str, answers: Mapping[str, Any]) -> str | None:
+        """What the validator of question `name` says of `answers` (None: valid, or a rule that
+        cannot be evaluated before rendering; Copier checks it then)."""
+        spec = self.config.get(name)
+        validator = spec.get("validator") if isinstance(spec, Mapping) else None
+        if not isinstance(validator, str):
+            return None
+        said = one_line(self._render(validator, answers) or "")
+        return said or None
+
+    def _render(self, text: str, answers: Mapping[str, Any]) -> str | None:
+        if "{" not in text:
+            return text  # no Jinja to compile: most defaults
+        try:
+            return self._env.from_string(text).render(**answers)
+        except jinja2.TemplateError:
+            return None
+
+
+def copy(
+    src: str,
+    dest: Path,
+    *,
+    data: Mapping[str, Any],
+    vcs_ref: str | None,
+    defaults: bool = True,
+    user_defaults: Mapping[str, Any] | None = None,
+    unsafe: bool = False,
+    skip_tasks: bool = False,
+    notes: list[str] | None = None,
+    uncommitted_note: str = "",
+) -> Path:
+    """Render template `src` (at `vcs_ref`) into `dest`; return the answers file's path.
+
+    Copier's warnings become `notes` (`uncommitted_note` for a template rendered with
+    uncommitted changes); without `notes` they are dropped.
+
+    Raises:
+        UntrustedTemplateError: the template needs `unsafe` and did not get it.
+        UserError: Copier refused an answer or the template, or cannot read it.
+        FledgeError: the template failed to render.
+        KeyboardInterrupt: Ctrl-C, at a question too.
+    """
+    try:
+        with _RENDER_LOCK, _warnings_as(notes, uncommitted_note):
+            worker = copier.run_copy(
+                src,
+                dest,
+                data=dict(data),
+                user_defaults=dict(user_defaults or {}),
+                defaults=defaults,
+                vcs_ref=vcs_ref,
+                unsafe=unsafe,
+                skip_tasks=skip_tasks,
+                quiet=True,
+            )
+    except CopierAnswersInterrupt:
+        raise  # Ctrl-C at a prompt: a KeyboardInterrupt, not a Copier error
+    except InteractiveSessionError as err:
+        raise UserError(
+            "The template's questions need a terminal: pass --defaults and --data KEY=VALUE."
+        ) from err
+    except UnsafeTemplateError as err:
+        raise UntrustedTemplateError(
+            "The template wants to run its own commands (tasks, migrations or extensions), "
+            f"which fledge never allows: {str(err).splitlines()[0]}"
+        ) from err
+    except (CopierError, ValueError) as err:
+        raise UserError(one_line(err)) from err
+    except jinja2.TemplateError as err:
+        raise FledgeError(f"The template failed to render: {one_line(err)}") from err
+    except OSError as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        lines = [line for line in str(detail).splitlines() if line.strip()]
+        raise UserError(f"Cannot read the template {src}: {lines[-1] if lines else err}") from err
+    return dest / worker.answers_relpath
+
+
+def update(project: Path, *, data: Mapping[str, Any], vcs_ref: str, unsafe: bool) -> None:
+    """Copier's three-way update of `project` to `vcs_ref`; conflicts are left inline.
+
+    Raises:
+        UntrustedTemplateError: the update needs `unsafe` and did not get it.
+        FledgeError: Copier failed halfway.
+    """
+    try:
+        with _RENDER_LOCK, _warnings_as(None):
+            copier.run_update(
+                str(project),
+                data=dict(data),
+                defaults=True,
+                overwrite=True,
+                conflict="inline",
+                vcs_ref=vcs_ref,
+                quiet=True,
+                unsafe=unsafe,
+            )
+    except UnsafeTemplateError as err:
+        raise UntrustedTemplateError("The update runs the template's own commands.") from err
+    except (CopierError, ValueError, OSError, ProcessExecutionError) as err:
+        raise FledgeError(f"Copier's update failed: {one_line(err)}") from err
+
+
+def migrations_run(migrations: Any, current: str, target: str) -> bool:
+    """Whether Copier's update from version `current` to `target` runs any of a template's
+    `_migrations`: one without a version always does, one with a version when the update
+    crosses it (current < version <= target). Copier exposes no public call for this rule;
+    tests/test_update_sources.py checks it against Copier's updates."""
+    if not isinstance(migrations, list):
+        return False
+    low, high = versions.parse(current), versions.parse(target)
+    for migration in migrations:
+        if not isinstance(migration, Mapping) or "version" not in migration:
+            return True
+        version = versions.parse(str(migration["version"]))
+        if version is None or low is None or high is None or low < version <= high:
+            return True
+    return False
+
+
+def skip_if_exists(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """Copier's matcher for `_skip_if_exists` patterns (gitignore-style), on project paths."""
+    spec = PathSpec.from_lines(_PATHSPEC_STYLE, patterns)
+    return lambda path: spec.match_file(path)
+
+
+@contextmanager
+def environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set `variables` for fledge's commands and Copier's git alike, then restore."""
+    if not variables:
+        yield
+        return
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        with local.env(**variables):
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _warnings_as(notes: list[str] | None, uncommitted_note: str = "") -> Iterator[None]:
+    """Turn Copier's warnings into notes for the user; let every other warning through."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CopierWarning)
+        yield
+    for warning in caught:
+        if not issubclass(warning.category, CopierWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        elif notes is None:
+            continue
+        elif issubclass(warning.category, DirtyLocalWarning) and uncommitted_note:
+            notes.append(uncommitted_note)
+        else:
+            notes.append(f"Copier: {one_line(warning.message)}")
