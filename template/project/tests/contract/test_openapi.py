@@ -55,7 +55,8 @@ def test_version_operations_and_schema_names(document: dict[str, Any]) -> None:
 
 def test_only_the_private_operations_need_a_token(document: dict[str, Any]) -> None:
     for operation_id, operation in operations(document).items():
-        expected = [] if operation_id in PUBLIC else [{"OAuth2PasswordBearer": []}]
+        bearer: list[dict[str, list[str]]] = [{"OAuth2PasswordBearer": []}]
+        expected = [] if operation_id in PUBLIC else bearer
         assert operation.get("security", []) == expected, operation_id
 
 
