@@ -76,3 +76,42 @@ def test_price_is_a_decimal_number_with_two_places(document: dict[str, Any], sch
     assert price["multipleOf"] == 0.01
     assert price["minimum"] == 0
     assert "format" not in price
+
+
+def schemas_in(node: Any) -> list[dict[str, Any]]:
+    """Every schema of the document's components, nested ones included."""
+    found: list[dict[str, Any]] = []
+    pending = list(node.values())
+    while pending:
+        schema = pending.pop()
+        found.append(schema)
+        pending.extend(schema.get("properties", {}).values())
+        pending.extend(item for item in [schema.get("items")] if isinstance(item, dict))
+        pending.extend(schema.get("anyOf", []))
+    return found
+
+
+def test_optional_values_and_constants_are_spelled_one_way(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    description = schemas["ProductCreate"]["properties"]["description"]
+    assert description["type"] == ["string", "null"]
+    assert schemas["Token"]["properties"]["token_type"]["enum"] == ["bearer"]
+    for schema in schemas_in(schemas):
+        assert "const" not in schema, schema
+        assert {"type": "null"} not in schema.get("anyOf", []), schema
+        assert schema.get("default", "absent") is not None, schema
+        assert not {"readOnly", "writeOnly"} & schema.keys(), schema
+        assert schema.get("required", []) == sorted(schema.get("required", [])), schema
+
+
+def test_parameters_are_sorted_and_never_null(document: dict[str, Any]) -> None:
+    parameters = operations(document)["listProducts"]["parameters"]
+    assert [(item["in"], item["name"]) for item in parameters] == [
+        ("query", "active"),
+        ("query", "cursor"),
+        ("query", "limit"),
+    ]
+    for operation in operations(document).values():
+        for parameter in operation.get("parameters", []):
+            assert isinstance(parameter["required"], bool), parameter
+            assert isinstance(parameter["schema"]["type"], str), parameter
