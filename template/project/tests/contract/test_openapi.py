@@ -100,7 +100,7 @@ def test_optional_values_and_constants_are_spelled_one_way(document: dict[str, A
         assert "const" not in schema, schema
         assert {"type": "null"} not in schema.get("anyOf", []), schema
         assert schema.get("default", "absent") is not None, schema
-        assert not {"readOnly", "writeOnly"} & schema.keys(), schema
+        assert not {"title", "readOnly", "writeOnly"} & schema.keys(), schema
         assert schema.get("required", []) == sorted(schema.get("required", [])), schema
 
 
