@@ -6,9 +6,9 @@ from pydantic import BaseModel
 
 
 class Live(BaseModel):
-    status: Literal["ok"] = "ok"
+    status: Literal["ok"]
 
 
 class Ready(BaseModel):
-    status: Literal["ok"] = "ok"
+    status: Literal["ok"]
     checks: dict[str, Literal["ok", "error"]]
