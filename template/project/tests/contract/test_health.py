@@ -12,8 +12,8 @@ def test_ready_reports_each_dependency(api: httpx.Client) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"]["database"] == "ok"
-    assert set(body["checks"]) <= {"database", "redis"}
+    assert body["checks"]["database"] == body["checks"]["migrations"] == "ok"
+    assert set(body["checks"]) <= {"database", "migrations", "redis"}
     assert all(state == "ok" for state in body["checks"].values())
 
 
