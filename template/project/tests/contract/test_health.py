@@ -47,3 +47,16 @@ def test_openapi_documents_the_api_and_its_problems(api: httpx.Client) -> None:
     not_found = paths["/api/v1/products/{product_id}"]["get"]["responses"]["404"]
     assert "application/problem+json" in not_found["content"]
     assert api.get("/docs").status_code == 200
+
+
+def test_openapi_lists_503_on_every_operation_that_uses_the_database(api: httpx.Client) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    operations = {
+        (method, path): operation
+        for path, item in paths.items()
+        if path.startswith("/api/v1/")
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+    assert operations
+    assert [where for where, operation in operations.items() if "503" not in operation["responses"]] == []

@@ -60,7 +60,9 @@ class FaultProxy:
             writer.transport.abort()
         self._writers.clear()
 
-    async def _accept(self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
+    async def _accept(
+        self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter
+    ) -> None:
         await self._flowing.wait()
         try:
             server_reader, server = await asyncio.open_connection(*self._target)
@@ -68,9 +70,7 @@ class FaultProxy:
             client.transport.abort()
             return
         self._writers |= {client, server}
-        await asyncio.gather(
-            self._pump(client_reader, server), self._pump(server_reader, client)
-        )
+        await asyncio.gather(self._pump(client_reader, server), self._pump(server_reader, client))
         self._writers -= {client, server}
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
