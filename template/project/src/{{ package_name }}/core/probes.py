@@ -2,7 +2,6 @@
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 READINESS_TIMEOUT_SECONDS = 2.0
 
@@ -17,17 +16,37 @@ class Probe:
     def __init__(self, check: Callable[[], bool], timeout: float) -> None:
         self._check = check
         self._timeout = timeout
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
-        self._running: Future[bool] | None = None
+        self._running: _Run | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> bool:
         """The result of the check; raises its error, or `TimeoutError` past the deadline."""
         with self._lock:
-            if self._running is None or self._running.done():
-                self._running = self._executor.submit(self._check)
+            if self._running is None or self._running.done.is_set():
+                self._running = _Run(self._check)
             running = self._running
-        return running.result(self._timeout)
+        if not running.done.wait(self._timeout):
+            raise TimeoutError(f"no answer within {self._timeout:g} s")
+        return running.result()
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+
+class _Run:
+    """One call of a check, in a daemon thread: a check that hangs never holds up shutdown."""
+
+    def __init__(self, check: Callable[[], bool]) -> None:
+        self.done = threading.Event()
+        self._outcome: bool | Exception = False
+        threading.Thread(target=self._run, args=(check,), name="probe", daemon=True).start()
+
+    def _run(self, check: Callable[[], bool]) -> None:
+        try:
+            self._outcome = check()
+        except Exception as error:  # handed to the caller
+            self._outcome = error
+        finally:
+            self.done.set()
+
+    def result(self) -> bool:
+        if isinstance(self._outcome, Exception):
+            raise self._outcome
+        return self._outcome
