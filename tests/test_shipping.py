@@ -561,7 +561,7 @@ def test_image_command_serves_ready_against_postgres_and_redis(
             time.sleep(0.25)
         assert (status, body) == (
             200,
-            {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+            {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "redis": "ok"}},
         ), log.read_text()
         healthcheck = subprocess.run(
             stage.healthcheck, cwd=project, env=env, capture_output=True, check=False, timeout=30

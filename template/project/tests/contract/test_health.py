@@ -12,8 +12,8 @@ def test_ready_reports_each_dependency(api: httpx.Client) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"]["database"] == "ok"
-    assert set(body["checks"]) <= {"database", "redis"}
+    assert body["checks"]["database"] == body["checks"]["migrations"] == "ok"
+    assert set(body["checks"]) <= {"database", "migrations", "redis"}
     assert all(state == "ok" for state in body["checks"].values())
 
 
@@ -47,3 +47,17 @@ def test_openapi_documents_the_api_and_its_problems(api: httpx.Client) -> None:
     not_found = paths["/api/v1/products/{product_id}"]["get"]["responses"]["404"]
     assert "application/problem+json" in not_found["content"]
     assert api.get("/docs").status_code == 200
+
+
+def test_openapi_lists_503_on_every_operation_that_uses_the_database(api: httpx.Client) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    operations = {
+        (method, path): operation
+        for path, item in paths.items()
+        if path.startswith("/api/v1/")
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+    assert operations
+    undocumented = [where for where, op in operations.items() if "503" not in op["responses"]]
+    assert undocumented == []
