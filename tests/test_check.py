@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from fledge import check
+from fledge import gates
 from fledge.cli import app
 from fledge.variants import DECLARED, Variant
 from tests.projects import assert_refused, work_tree
@@ -80,7 +80,7 @@ def test_all_gates_passing_exit_0_with_their_times(tmp_path: Path) -> None:
 def test_a_command_that_is_no_known_gate_is_named_by_itself(tmp_path: Path) -> None:
     project = fake_project(tmp_path / "svc", "check:\n\techo custom audit\n")
 
-    result = check.run_check(project)
+    result = gates.run_check(project)
 
     assert [gate.gate.name for gate in result.results] == ["echo custom audit"]
     assert result.ok
@@ -104,7 +104,7 @@ def test_a_command_that_is_no_known_gate_is_named_by_itself(tmp_path: Path) -> N
     ],
 )
 def test_gates_are_named_by_what_they_run(command: str, gate: str) -> None:
-    assert check.gate_name(command) == gate
+    assert gates.gate_name(command) == gate
 
 
 # One declared variant of each framework, rendered from the full template (slow).
@@ -118,9 +118,9 @@ def test_a_generated_project_has_every_gate_its_ci_runs(
 ) -> None:
     project = rendered_variant(variant)
 
-    gates = check.gates(project)
+    found = gates.gates(project)
 
-    assert [gate.name for gate in gates] == [
+    assert [gate.name for gate in found] == [
         "install",
         "lint",
         "format",
