@@ -1,7 +1,9 @@
 """`fledge new` through the command line: every option and every error path.
 
-uv runs offline with an empty cache here (so `uv lock` fails fast and must only warn);
-tests/test_generated_project.py covers the locked, installed project.
+The tests render the slim template (the template's copier.yml, so its questions and rules, with a
+handful of its files); one renders the bundled template itself. uv runs offline with an empty
+cache here (so `uv lock` fails fast and must only warn); tests/test_generated_project.py covers
+the locked, installed project.
 """
 
 from __future__ import annotations
