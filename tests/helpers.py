@@ -17,6 +17,35 @@ def copy_template(destination: Path) -> Path:
     return destination
 
 
+# The few files of the full template that command-line tests look at. With copier.yml (every
+# question and rule) unchanged, this slim copy renders in a fraction of the full template's time.
+SLIM_PROJECT_FILES = (
+    "{{ _copier_conf.answers_file }}.jinja",
+    ".env.jinja",
+    ".gitignore",
+    ".python-version.jinja",
+    "pyproject.toml.jinja",
+    "src/{{ package_name }}/__init__.py.jinja",
+)
+
+
+def copy_slim_template(destination: Path) -> Path:
+    """The template's copier.yml and includes with only SLIM_PROJECT_FILES of its project."""
+    destination.mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "copier.yml", destination / "copier.yml")
+    for path in (REPO_ROOT / "template").iterdir():
+        if path.is_dir() and path.name != "project":
+            shutil.copytree(path, destination / "template" / path.name)
+        elif path.is_file():
+            (destination / "template").mkdir(exist_ok=True)
+            shutil.copy2(path, destination / "template" / path.name)
+    for name in SLIM_PROJECT_FILES:
+        target = destination / "template" / "project" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / "template" / "project" / name, target)
+    return destination
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
@@ -26,6 +55,10 @@ def git(repo: Path, *args: str) -> str:
         text=True,
     ).stdout.strip()
 
+
+# The project every declared variant is rendered as (see conftest.rendered_variant).
+VARIANT_PROJECT_NAME = "Acme Orders"
+VARIANT_SLUG = "acme-orders"
 
 # A file the tagged template repository adds after v0.1.0 (see conftest.tagged_template).
 LATER_FILE = "ADDED_AFTER_V0_1_0.md"

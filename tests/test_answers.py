@@ -23,11 +23,11 @@ def test_data_values_keep_their_equals_signs_and_the_last_value_wins() -> None:
 
 @pytest.mark.parametrize("name", ["Payments Gateway", "billing_api", "2024 Orders", "Café-Bar!"])
 def test_derived_slug_and_package_are_the_template_s_own_defaults(
-    name: str, template_dir: Path, tmp_path: Path
+    name: str, slim_template: Path, tmp_path: Path
 ) -> None:
     """fledge evaluates the template's defaults to check them early, as Copier renders them."""
     worker = copier.run_copy(
-        str(template_dir),
+        str(slim_template),
         tmp_path,
         data={"project_name": name},
         defaults=True,

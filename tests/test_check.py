@@ -1,21 +1,21 @@
 """`fledge check`: the project's own gates, taken from its Makefile, run and reported.
 
 A fake project (a Makefile of echo commands) shows the mechanics fast; the gates of real
-generated projects are read with `make --dry-run` only. tests/test_generated_project.py runs
+generated projects (slow) are read with `make --dry-run` only. tests/test_generated_project.py runs
 `fledge check` on an installed generated project.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-import copier
 import pytest
 from typer.testing import CliRunner, Result
 
-from fledge import check, template
+from fledge import gates
 from fledge.cli import app
-from tests.helpers import REPO_ROOT
+from fledge.variants import DECLARED, Variant
 from tests.projects import assert_refused, work_tree
 
 FAKE_MAKEFILE = """\
@@ -80,7 +80,7 @@ def test_all_gates_passing_exit_0_with_their_times(tmp_path: Path) -> None:
 def test_a_command_that_is_no_known_gate_is_named_by_itself(tmp_path: Path) -> None:
     project = fake_project(tmp_path / "svc", "check:\n\techo custom audit\n")
 
-    result = check.run_check(project)
+    result = gates.run_check(project)
 
     assert [gate.gate.name for gate in result.results] == ["echo custom audit"]
     assert result.ok
@@ -104,27 +104,23 @@ def test_a_command_that_is_no_known_gate_is_named_by_itself(tmp_path: Path) -> N
     ],
 )
 def test_gates_are_named_by_what_they_run(command: str, gate: str) -> None:
-    assert check.gate_name(command) == gate
+    assert gates.gate_name(command) == gate
 
 
-def frameworks() -> tuple[str, ...]:
-    questions = template.questions(template.TemplateSource(str(REPO_ROOT), REPO_ROOT))
-    assert questions is not None
-    return questions.choices["framework"]
+# One declared variant of each framework, rendered from the full template (slow).
+ONE_PER_FRAMEWORK = tuple({variant.framework: variant for variant in DECLARED}.values())
 
 
-@pytest.mark.parametrize("framework", frameworks())
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ONE_PER_FRAMEWORK, ids=lambda variant: variant.framework)
 def test_a_generated_project_has_every_gate_its_ci_runs(
-    framework: str, template_dir: Path, tmp_path: Path
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    project = tmp_path / "svc"
-    copier.run_copy(
-        str(template_dir), project, data={"framework": framework}, defaults=True, quiet=True
-    )
+    project = rendered_variant(variant)
 
-    gates = check.gates(project)
+    found = gates.gates(project)
 
-    assert [gate.name for gate in gates] == [
+    assert [gate.name for gate in found] == [
         "install",
         "lint",
         "format",

@@ -1,7 +1,9 @@
 """`fledge new` through the command line: every option and every error path.
 
-uv runs offline with an empty cache here (so `uv lock` fails fast and must only warn);
-tests/test_generated_project.py covers the locked, installed project.
+The tests render the slim template (the template's copier.yml, so its questions and rules, with a
+handful of its files); one renders the bundled template itself. uv runs offline with an empty
+cache here (so `uv lock` fails fast and must only warn); tests/test_generated_project.py covers
+the locked, installed project.
 """
 
 from __future__ import annotations
@@ -96,9 +98,9 @@ def test_defaults_render_the_bundled_template_named_after_dest(tmp_path: Path) -
 
 
 def test_dest_name_with_underscores_gives_a_hyphenated_slug(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
-    result = fledge_new(tmp_path / "billing_api", "--defaults", "--template", template_dir)
+    result = fledge_new(tmp_path / "billing_api", "--defaults", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     recorded = answers(tmp_path / "billing_api")
@@ -106,9 +108,9 @@ def test_dest_name_with_underscores_gives_a_hyphenated_slug(
 
 
 def test_offline_uv_lock_is_a_warning_with_the_command_to_run(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
-    result = fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir)
+    result = fledge_new(tmp_path / "svc", "--defaults", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     assert "Warning: `uv lock` failed" in result.stderr
@@ -119,9 +121,9 @@ def test_offline_uv_lock_is_a_warning_with_the_command_to_run(
 
 
 def test_no_lock_skips_uv_lock_and_leaves_it_to_the_next_commands(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
-    result = fledge_new(tmp_path / "svc", "--defaults", "--no-lock", "--template", template_dir)
+    result = fledge_new(tmp_path / "svc", "--defaults", "--no-lock", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     assert "uv lock" not in result.stderr  # skipped on request: no warning
@@ -133,10 +135,10 @@ def test_no_lock_skips_uv_lock_and_leaves_it_to_the_next_commands(
 
 
 def test_no_git_leaves_no_repository_and_names_the_commands(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
     result = fledge_new(
-        tmp_path / "svc", "--defaults", "--no-git", "--no-lock", "--template", template_dir
+        tmp_path / "svc", "--defaults", "--no-git", "--no-lock", "--template", slim_template
     )
 
     assert result.exit_code == 0, result.output
@@ -149,13 +151,13 @@ def test_no_git_leaves_no_repository_and_names_the_commands(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
 
 
-def test_next_commands_are_never_wrapped(tmp_path: Path, template_dir: Path) -> None:
+def test_next_commands_are_never_wrapped(tmp_path: Path, slim_template: Path) -> None:
     """A wrapped command pasted into a shell runs half of it."""
     dest = tmp_path / "orders-of-the-north-east-region"
     with_commit = "git init && git add --all && git commit -m 'Create orders-of-the-north-east-"
     result = CliRunner().invoke(
         app,
-        ["new", str(dest), "--defaults", "--no-git", "--no-lock", "--template", str(template_dir)],
+        ["new", str(dest), "--defaults", "--no-git", "--no-lock", "--template", str(slim_template)],
         env={"COLUMNS": "60"},
     )
 
@@ -173,13 +175,13 @@ def test_next_commands_are_never_wrapped(tmp_path: Path, template_dir: Path) -> 
 
 @pytest.mark.usefixtures("no_git_identity")
 def test_first_commit_is_signed_by_the_author_on_a_machine_without_git_identity(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
     result = fledge_new(
         tmp_path / "svc",
         "--defaults",
         "--template",
-        template_dir,
+        slim_template,
         "-d",
         "author_name=Ada Lovelace",
         "-d",
@@ -194,8 +196,8 @@ def test_first_commit_is_signed_by_the_author_on_a_machine_without_git_identity(
     )
 
 
-def test_secrets_stay_out_of_the_commit(tmp_path: Path, template_dir: Path) -> None:
-    assert fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir).exit_code == 0
+def test_secrets_stay_out_of_the_commit(tmp_path: Path, slim_template: Path) -> None:
+    assert fledge_new(tmp_path / "svc", "--defaults", "--template", slim_template).exit_code == 0
 
     project = tmp_path / "svc"
     tracked = git(project, "ls-files").splitlines()
@@ -204,9 +206,9 @@ def test_secrets_stay_out_of_the_commit(tmp_path: Path, template_dir: Path) -> N
     assert ".copier-answers.yml" in tracked
 
 
-def test_framework_option_is_recorded(tmp_path: Path, template_dir: Path) -> None:
+def test_framework_option_is_recorded(tmp_path: Path, slim_template: Path) -> None:
     result = fledge_new(
-        tmp_path / "svc", "--defaults", "--framework", "fastapi", "--template", template_dir
+        tmp_path / "svc", "--defaults", "--framework", "fastapi", "--template", slim_template
     )
 
     assert result.exit_code == 0, result.output
@@ -214,13 +216,13 @@ def test_framework_option_is_recorded(tmp_path: Path, template_dir: Path) -> Non
 
 
 def test_data_is_repeatable_and_every_answer_is_recorded(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
     result = fledge_new(
         tmp_path / "svc",
         "--defaults",
         "--template",
-        template_dir,
+        slim_template,
         "--data",
         "project_name=Payments Gateway",
         "-d",
@@ -243,12 +245,12 @@ def test_data_is_repeatable_and_every_answer_is_recorded(
     assert (project / ".python-version").read_text().strip() == "3.13"
 
 
-def test_local_template_copy_is_recorded_as_the_source(tmp_path: Path, template_dir: Path) -> None:
-    result = fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir)
+def test_local_template_copy_is_recorded_as_the_source(tmp_path: Path, slim_template: Path) -> None:
+    result = fledge_new(tmp_path / "svc", "--defaults", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     recorded = answers(tmp_path / "svc")
-    assert recorded["_src_path"] == str(template_dir)
+    assert recorded["_src_path"] == str(slim_template)
     assert "_commit" not in recorded  # a plain directory has no version
 
 
@@ -272,12 +274,12 @@ def test_vcs_ref_renders_a_branch(tmp_path: Path, tagged_template: Path) -> None
     assert (tmp_path / "svc" / LATER_FILE).is_file()
 
 
-def test_existing_empty_directory_is_filled_in_place(tmp_path: Path, template_dir: Path) -> None:
+def test_existing_empty_directory_is_filled_in_place(tmp_path: Path, slim_template: Path) -> None:
     dest = tmp_path / "svc"
     dest.mkdir()
     inode = dest.stat().st_ino
 
-    result = fledge_new(dest, "--defaults", "--template", template_dir)
+    result = fledge_new(dest, "--defaults", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     assert dest.stat().st_ino == inode  # a shell sitting in it still sees the project
@@ -285,21 +287,21 @@ def test_existing_empty_directory_is_filled_in_place(tmp_path: Path, template_di
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
 
 
-def test_missing_parent_directories_are_created(tmp_path: Path, template_dir: Path) -> None:
-    result = fledge_new(tmp_path / "a" / "b" / "svc", "--defaults", "--template", template_dir)
+def test_missing_parent_directories_are_created(tmp_path: Path, slim_template: Path) -> None:
+    result = fledge_new(tmp_path / "a" / "b" / "svc", "--defaults", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "a" / "b" / "svc" / ".copier-answers.yml").is_file()
 
 
 def test_overwrite_replaces_everything_in_a_non_empty_dest(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
     dest = tmp_path / "svc"
     dest.mkdir()
     (dest / "old.txt").write_text("old")
 
-    result = fledge_new(dest, "--defaults", "--overwrite", "--template", template_dir)
+    result = fledge_new(dest, "--defaults", "--overwrite", "--template", slim_template)
 
     assert result.exit_code == 0, result.output
     assert not (dest / "old.txt").exists()
@@ -311,23 +313,23 @@ def test_overwrite_replaces_everything_in_a_non_empty_dest(
 # Refusals: exit 1, one line, nothing written
 
 
-def test_non_empty_dest_is_refused_without_overwrite(tmp_path: Path, template_dir: Path) -> None:
+def test_non_empty_dest_is_refused_without_overwrite(tmp_path: Path, slim_template: Path) -> None:
     dest = tmp_path / "svc"
     dest.mkdir()
     (dest / "keep.txt").write_text("mine")
     before = snapshot(tmp_path)
 
-    result = fledge_new(dest, "--defaults", "--template", template_dir)
+    result = fledge_new(dest, "--defaults", "--template", slim_template)
 
     assert_refused(result, "is not empty", tmp_path, before)
     assert "--overwrite" in result.stderr
 
 
-def test_dest_that_is_a_file_is_refused(tmp_path: Path, template_dir: Path) -> None:
+def test_dest_that_is_a_file_is_refused(tmp_path: Path, slim_template: Path) -> None:
     (tmp_path / "svc").write_text("a file")
     before = snapshot(tmp_path)
 
-    result = fledge_new(tmp_path / "svc", "--defaults", "--overwrite", "--template", template_dir)
+    result = fledge_new(tmp_path / "svc", "--defaults", "--overwrite", "--template", slim_template)
 
     assert_refused(result, "is not a directory", tmp_path, before)
 
@@ -365,19 +367,19 @@ def test_dest_that_is_a_file_is_refused(tmp_path: Path, template_dir: Path) -> N
     ],
 )
 def test_bad_options_and_answers_are_refused_before_rendering(
-    tmp_path: Path, template_dir: Path, args: list[str], message: str
+    tmp_path: Path, slim_template: Path, args: list[str], message: str
 ) -> None:
     before = snapshot(tmp_path)
 
-    result = fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir, *args)
+    result = fledge_new(tmp_path / "svc", "--defaults", "--template", slim_template, *args)
 
     assert_refused(result, message, tmp_path, before)
 
 
 def test_the_unknown_question_message_lists_the_questions_only(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
-    result = fledge_new(tmp_path / "svc", "--defaults", "--template", template_dir, "-d", "x=1")
+    result = fledge_new(tmp_path / "svc", "--defaults", "--template", slim_template, "-d", "x=1")
 
     assert "the template asks: author_email, author_name, ci, description," in result.stderr
     assert "secret" not in result.stderr
@@ -392,17 +394,17 @@ def test_the_unknown_question_message_lists_the_questions_only(
     ],
 )
 def test_unusable_names_derived_from_dest_are_refused(
-    tmp_path: Path, template_dir: Path, dest_name: str, message: str
+    tmp_path: Path, slim_template: Path, dest_name: str, message: str
 ) -> None:
     before = snapshot(tmp_path)
 
-    result = fledge_new(tmp_path / dest_name, "--defaults", "--template", template_dir)
+    result = fledge_new(tmp_path / dest_name, "--defaults", "--template", slim_template)
 
     assert_refused(result, message, tmp_path, before)
 
 
 def test_copier_validation_errors_become_one_line_and_leave_nothing(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
     """fledge does not check emails itself: Copier's validator fails mid-render."""
     before = snapshot(tmp_path)
@@ -411,7 +413,7 @@ def test_copier_validation_errors_become_one_line_and_leave_nothing(
         tmp_path / "new" / "dirs" / "svc",
         "--defaults",
         "--template",
-        template_dir,
+        slim_template,
         "-d",
         "author_email=not-an-email",
     )
@@ -420,11 +422,11 @@ def test_copier_validation_errors_become_one_line_and_leave_nothing(
 
 
 def test_without_defaults_and_without_a_terminal_nothing_is_asked(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, slim_template: Path
 ) -> None:
     before = snapshot(tmp_path)
 
-    result = fledge_new(tmp_path / "svc", "--template", template_dir)
+    result = fledge_new(tmp_path / "svc", "--template", slim_template)
 
     assert_refused(result, "no terminal to ask the template's questions in", tmp_path, before)
 
@@ -457,7 +459,7 @@ def test_unknown_vcs_ref_is_refused(tmp_path: Path, tagged_template: Path) -> No
 
 
 def test_interrupt_while_rendering_leaves_nothing(
-    tmp_path: Path, template_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, slim_template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def render_half_then_interrupt(_src_path: str, dst_path: Path, **_: object) -> None:
         (Path(dst_path) / "half-written.txt").write_text("...")
@@ -466,7 +468,7 @@ def test_interrupt_while_rendering_leaves_nothing(
     monkeypatch.setattr(copier, "run_copy", render_half_then_interrupt)
     before = snapshot(tmp_path)
 
-    result = fledge_new(tmp_path / "deep" / "svc", "--defaults", "--template", template_dir)
+    result = fledge_new(tmp_path / "deep" / "svc", "--defaults", "--template", slim_template)
 
     assert result.exit_code == 130
     assert "Interrupted." in result.stderr

@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from fledge import matrix
+from fledge import creation, matrix
 from fledge.cli import app
-from fledge.new import NewOptions, NewResult
 from fledge.variants import Variant
 from tests.projects import assert_refused
 
@@ -47,8 +46,8 @@ def fledge_matrix(*args: str | Path) -> Result:
 
 
 class FakeRender:
-    """Stands in for `fledge new`: writes a Makefile whose tests fail for the `failing` ids,
-    and records how many renders ran at once."""
+    """Stands in for `creation.create` (how `fledge new` renders): writes a Makefile whose tests
+    fail for the `failing` ids, and records how many renders ran at once."""
 
     def __init__(
         self, failing: tuple[str, ...] = (), seconds: float = 0.0, passing: str = PASSING
@@ -60,7 +59,11 @@ class FakeRender:
         self.most = 0
         self.lock = threading.Lock()
 
-    def __call__(self, options: NewOptions, progress: Any = None) -> NewResult:  # noqa: ARG002
+    def __call__(
+        self,
+        options: creation.ProjectOptions,
+        progress: Any = None,  # noqa: ARG002
+    ) -> creation.Created:
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -70,21 +73,15 @@ class FakeRender:
         (options.dest / "Makefile").write_text(FAILING if failing else self.passing)
         with self.lock:
             self.running -= 1
-        return NewResult(
-            path=options.dest,
-            answers=dict(options.data),
-            commit=None,
-            locked=True,
-            verified=False,
-            warnings=(),
-            next_commands=(),
+        return creation.Created(
+            path=options.dest, answers=dict(options.data), commit=None, locked=True, warnings=()
         )
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeRender:
     render = FakeRender(failing=("fastapi-py3.12-gitlab",))
-    monkeypatch.setattr(matrix, "create_project", render)
+    monkeypatch.setattr(creation, "create", render)
     return render
 
 
@@ -145,7 +142,7 @@ def test_variants_are_checked_on_their_defaults_whatever_services_the_shell_name
 ) -> None:
     for variable in SERVICES:
         monkeypatch.setenv(variable, "postgresql://192.0.2.1:5432/shared")
-    monkeypatch.setattr(matrix, "create_project", FakeRender(passing=ON_DEFAULTS))
+    monkeypatch.setattr(creation, "create", FakeRender(passing=ON_DEFAULTS))
 
     result = fledge_matrix("--only", "fastapi-py3.11-github", "--junit", tmp_path / "j.xml")
 
@@ -156,7 +153,7 @@ def test_the_workers_bound_how_many_variants_run_at_once(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     render = FakeRender(seconds=0.3)
-    monkeypatch.setattr(matrix, "create_project", render)
+    monkeypatch.setattr(creation, "create", render)
 
     result = fledge_matrix("--workers", "2", "--junit", tmp_path / "j.xml")
 

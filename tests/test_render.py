@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,9 @@ from tests.helpers import (
     REPO_ROOT,
     git,
 )
+from tests.helpers import VARIANT_PROJECT_NAME as PROJECT_NAME
+from tests.helpers import VARIANT_SLUG as SLUG
 
-PROJECT_NAME = "Acme Orders"
-SLUG = "acme-orders"
 PACKAGE = "acme_orders"
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -57,15 +58,20 @@ def render(source: str | Path, destination: Path, **data: str) -> Path:
     return destination
 
 
-@pytest.fixture(scope="module", params=DECLARED, ids=lambda variant: variant.id)
+# Every test of a rendered variant is slow: it reads the full template's rendering.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(variant, id=variant.id, marks=pytest.mark.slow) for variant in DECLARED],
+)
 def variant(request: pytest.FixtureRequest) -> Variant:
     chosen: Variant = request.param
     return chosen
 
 
-@pytest.fixture(scope="module")
-def project(variant: Variant, template_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render(template_dir, tmp_path_factory.mktemp(variant.id) / SLUG, **variant.data())
+@pytest.fixture
+def project(variant: Variant, rendered_variant: Callable[[Variant], Path]) -> Path:
+    """The full template rendered as `variant` (slow: the quick suite renders the slim one)."""
+    return rendered_variant(variant)
 
 
 def files(project: Path) -> list[Path]:
@@ -185,9 +191,9 @@ def test_answers_file_records_the_template_commit(tmp_path: Path, tagged_templat
     assert git(tagged_template, "rev-parse", "HEAD") != git(tagged_template, "rev-parse", "v0.1.0")
 
 
-def test_each_render_gets_its_own_jwt_secret(tmp_path: Path, template_dir: Path) -> None:
-    first = render(template_dir, tmp_path / "first")
-    second = render(template_dir, tmp_path / "second")
+def test_each_render_gets_its_own_jwt_secret(tmp_path: Path, slim_template: Path) -> None:
+    first = render(slim_template, tmp_path / "first")
+    second = render(slim_template, tmp_path / "second")
 
     assert (first / ".env").read_text() != (second / ".env").read_text()
 

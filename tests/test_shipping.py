@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import copier
 import pytest
 import yaml
 
 from fledge.variants import DECLARED, Variant
 
-SLUG = "acme-orders"
+# Every test here lints or runs the full template's rendering of a variant.
+pytestmark = pytest.mark.slow
+
 TOOLS = Path(sys.executable).parent  # hadolint, check-jsonschema and zizmor of the dev env
 GITHUB_VARIANTS = tuple(v for v in DECLARED if v.ci == "github")
 CI_VARIANTS = tuple(v for v in DECLARED if v.ci != "none")
@@ -76,31 +77,6 @@ STOP_TIMEOUT_SECONDS = 30.0
 
 def by_id(variant: Variant) -> str:
     return variant.id
-
-
-@pytest.fixture(scope="module")
-def rendered(
-    template_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[Variant], Path]:
-    """Render each variant once for the whole module, on first use."""
-    projects: dict[Variant, Path] = {}
-
-    def render(variant: Variant) -> Path:
-        if variant not in projects:
-            destination = tmp_path_factory.mktemp(variant.id) / SLUG
-            copier.run_copy(
-                str(template_dir),
-                destination,
-                data={"project_name": "Acme Orders", **variant.data()},
-                defaults=True,
-                unsafe=True,
-                quiet=True,
-                vcs_ref=None,
-            )
-            projects[variant] = destination
-        return projects[variant]
-
-    return render
 
 
 def run(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -184,7 +160,7 @@ def final_stage(dockerfile: str) -> ImageStage:
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_dockerfile_is_hadolint_clean(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
     result = run(
         TOOLS / "hadolint",
@@ -192,7 +168,7 @@ def test_dockerfile_is_hadolint_clean(
         "--failure-threshold",
         "style",
         "Dockerfile",
-        cwd=rendered(variant),
+        cwd=rendered_variant(variant),
     )
 
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
@@ -200,9 +176,9 @@ def test_dockerfile_is_hadolint_clean(
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_image_runs_gunicorn_unprivileged_with_a_liveness_healthcheck(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    stage = final_stage((rendered(variant) / "Dockerfile").read_text())
+    stage = final_stage((rendered_variant(variant) / "Dockerfile").read_text())
 
     assert stage.cmd == ["gunicorn", "--config", "gunicorn.conf.py"]
     assert stage.env["APP_ENV"] == "production"
@@ -219,16 +195,16 @@ def test_image_runs_gunicorn_unprivileged_with_a_liveness_healthcheck(
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_compose_file_follows_the_compose_specification(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    check_jsonschema(rendered(variant), "vendor.compose-spec", "compose.yaml")
+    check_jsonschema(rendered_variant(variant), "vendor.compose-spec", "compose.yaml")
 
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_compose_migrates_before_the_app_starts(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    services = load_yaml(rendered(variant) / "compose.yaml")["services"]
+    services = load_yaml(rendered_variant(variant) / "compose.yaml")["services"]
     app, migrate = services["app"], services["migrate"]
 
     assert migrate["command"] == MIGRATE_COMMANDS.get(variant.framework, ALEMBIC_UPGRADE)
@@ -253,9 +229,9 @@ def test_compose_migrates_before_the_app_starts(
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_ci_configuration_follows_its_schema(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    project = rendered(variant)
+    project = rendered_variant(variant)
     expected = {path for path, _ in CI_SCHEMAS[variant.ci]}
     present = {
         str(path.relative_to(project))
@@ -270,18 +246,20 @@ def test_ci_configuration_follows_its_schema(
 
 @pytest.mark.parametrize("variant", GITHUB_VARIANTS, ids=by_id)
 def test_github_configuration_has_no_zizmor_findings(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    result = run(TOOLS / "zizmor", "--offline", "--no-progress", ".github", cwd=rendered(variant))
+    result = run(
+        TOOLS / "zizmor", "--offline", "--no-progress", ".github", cwd=rendered_variant(variant)
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("variant", GITHUB_VARIANTS, ids=by_id)
 def test_github_workflow_is_least_privilege_and_pinned(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    path = rendered(variant) / ".github" / "workflows" / "ci.yml"
+    path = rendered_variant(variant) / ".github" / "workflows" / "ci.yml"
     workflow = load_yaml(path)
     uses_lines = [line.strip() for line in path.read_text().splitlines() if "uses:" in line]
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
@@ -337,8 +315,10 @@ def ci_job_commands(project: Path, ci: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("variant", CI_VARIANTS, ids=by_id)
-def test_ci_runs_exactly_make_check(variant: Variant, rendered: Callable[[Variant], Path]) -> None:
-    project = rendered(variant)
+def test_ci_runs_exactly_make_check(
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
+) -> None:
+    project = rendered_variant(variant)
     install = make_dry_run(project, "install")
     checked: list[str] = []
     for job, lines in ci_job_commands(project, variant.ci).items():
@@ -359,11 +339,11 @@ def test_ci_runs_exactly_make_check(variant: Variant, rendered: Callable[[Varian
 
 @pytest.mark.parametrize("variant", CI_VARIANTS, ids=by_id)
 def test_ci_tests_write_to_the_services_it_starts(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
     """The tests use PostgreSQL and Redis only when TEST_DATABASE_URL and TEST_REDIS_URL name
     them: the test job starts both and names them."""
-    project = rendered(variant)
+    project = rendered_variant(variant)
     if variant.ci == "github":
         job = load_yaml(project / ".github" / "workflows" / "ci.yml")["jobs"]["test"]
         services, env = set(job["services"]), job["env"]
@@ -381,9 +361,11 @@ def test_ci_tests_write_to_the_services_it_starts(
 
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
-def test_shipping_files_are_tidy(variant: Variant, rendered: Callable[[Variant], Path]) -> None:
+def test_shipping_files_are_tidy(
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
+) -> None:
     """What the generated pre-commit hooks would otherwise rewrite on the first commit."""
-    project = rendered(variant)
+    project = rendered_variant(variant)
     untidy = []
     for name in SHIPPING_FILES:
         if (project / name).is_file():
@@ -401,9 +383,9 @@ def test_shipping_files_are_tidy(variant: Variant, rendered: Callable[[Variant],
 
 @pytest.mark.parametrize("variant", DECLARED, ids=by_id)
 def test_pre_commit_hooks_are_pinned_to_tags(
-    variant: Variant, rendered: Callable[[Variant], Path]
+    variant: Variant, rendered_variant: Callable[[Variant], Path]
 ) -> None:
-    config = load_yaml(rendered(variant) / ".pre-commit-config.yaml")
+    config = load_yaml(rendered_variant(variant) / ".pre-commit-config.yaml")
     remote = {repo["repo"]: repo["rev"] for repo in config["repos"] if repo["repo"] != "local"}
     hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
 
@@ -510,12 +492,11 @@ def stop(server: subprocess.Popen[bytes]) -> int:
     return server.wait(timeout=STOP_TIMEOUT_SECONDS)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("variant", SERVE_VARIANTS, ids=by_id)
 def test_image_command_serves_ready_against_postgres_and_redis(
-    variant: Variant, rendered: Callable[[Variant], Path], database_url: str, tmp_path: Path
+    variant: Variant, rendered_variant: Callable[[Variant], Path], database_url: str, tmp_path: Path
 ) -> None:
-    project = rendered(variant)
+    project = rendered_variant(variant)
     stage = final_stage((project / "Dockerfile").read_text())
     uv_in(project, "lock")
     uv_in(project, "sync", "--locked")

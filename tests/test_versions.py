@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import fledge
 from fledge import template, versions
 from fledge.cli import app
-from tests.helpers import REPO_ROOT, copy_template, git
+from tests.helpers import REPO_ROOT, copy_slim_template, copy_template, git
 from tests.projects import recorded
 
 pytestmark = pytest.mark.usefixtures("uv_offline")
@@ -56,7 +56,7 @@ def test_pyproject_and_the_package_agree_on_the_version() -> None:
 def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """fledge as installed from a wheel: the template inside the package, no git checkout."""
     package = tmp_path / "site-packages" / "fledge"
-    copy_template(package / "_template")
+    copy_slim_template(package / "_template")
     monkeypatch.setattr(importlib.resources, "files", lambda _package: package)
     return package / "_template"
 
@@ -97,7 +97,7 @@ def test_a_team_s_fork_is_recorded_instead_with_fledge_template_url(
 def test_a_template_with_uncommitted_changes_makes_a_project_that_cannot_be_updated(
     tmp_path: Path,
 ) -> None:
-    repo = copy_template(tmp_path / "template")
+    repo = copy_slim_template(tmp_path / "template")
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--message", "v0.1.0")
@@ -177,7 +177,7 @@ def test_a_checkout_rendered_without_git_records_no_version_it_cannot_know(
 ) -> None:
     """fledge run from a clone where git is missing: not the official release tag, which the
     clone need not be at, but the clone's directory, no _commit, and a note saying so."""
-    checkout = copy_template(tmp_path / "fledge")
+    checkout = copy_slim_template(tmp_path / "fledge")
     (checkout / ".git").write_text("gitdir: /where/git/would/find/it\n")  # git cannot read it
     monkeypatch.setattr(template, "bundled_root", lambda: checkout)
 

@@ -9,8 +9,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from fledge import __version__, answers, console
-from fledge.check import run_check
 from fledge.errors import ExitCode, FledgeError, UserError
+from fledge.gates import run_check
 from fledge.matrix import DEFAULT_JUNIT, DEFAULT_WORKERS, MatrixOptions, run_matrix, supported
 from fledge.new import NewOptions, create_project
 from fledge.update import UpdateOptions, apply_update, check_version, plan_update

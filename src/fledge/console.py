@@ -16,8 +16,8 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
-from fledge.check import CheckResult, Gate, GateResult
 from fledge.errors import FledgeError
+from fledge.gates import CheckResult, Gate, GateResult
 from fledge.matrix import MatrixResult, VariantOutcome
 from fledge.new import NewResult
 from fledge.steps import StepState

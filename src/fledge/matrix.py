@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from fledge import junit, template, uv
-from fledge.check import CheckResult, Gate, GateResult, run_check
+from fledge import creation, junit, template, uv
 from fledge.errors import FledgeError, UserError
-from fledge.new import NewOptions, create_project
+from fledge.gates import CheckResult, Gate, GateResult, run_check
+from fledge.steps import Silent
 from fledge.variants import DECLARED, Variant, offered, select
 
 DEFAULT_WORKERS = 2
@@ -97,17 +97,6 @@ class MatrixProgress(Protocol):
     def finished(self, outcome: VariantOutcome) -> None: ...
 
 
-class _Silent:
-    def planned(self, variants: Sequence[Variant], workers: int) -> None:
-        pass
-
-    def status(self, variant: Variant, status: str) -> None:
-        pass
-
-    def finished(self, outcome: VariantOutcome) -> None:
-        pass
-
-
 def supported() -> tuple[Variant, ...]:
     """The declared variants the template offers."""
     questions = template.questions(template.locate(None, None))
@@ -121,7 +110,7 @@ def run_matrix(options: MatrixOptions, progress: MatrixProgress | None = None) -
         UserError: bad options (no variant matches, fewer than one worker, kept projects in
             the way).
     """
-    reporter = progress or _Silent()
+    reporter = progress or Silent()
     if options.workers < 1:
         raise UserError("--workers must be at least 1.")
     chosen = select(supported(), options.only)
@@ -164,7 +153,7 @@ def _projects_root(keep: Path | None, chosen: Sequence[Variant]) -> Iterator[Pat
 
 
 class _GatesOf:
-    """Reports a variant's gates to the matrix progress."""
+    """Reports which gate of a variant runs to the matrix progress."""
 
     def __init__(self, variant: Variant, reporter: MatrixProgress) -> None:
         self.variant = variant
@@ -174,7 +163,7 @@ class _GatesOf:
         self.reporter.status(self.variant, gate.name)
 
     def finished(self, result: GateResult) -> None:
-        pass
+        """A variant's gate results show in its row once all have run."""
 
 
 def _check_env() -> dict[str, str]:
@@ -187,8 +176,8 @@ def _run_variant(variant: Variant, root: Path, reporter: MatrixProgress) -> Vari
     dest = root / variant.id
     problem = ""
     try:
-        created = create_project(
-            NewOptions(
+        created = creation.create(
+            creation.ProjectOptions(
                 dest=dest, defaults=True, data={"project_name": PROJECT_NAME, **variant.data()}
             )
         )

@@ -30,8 +30,13 @@ class Outcome:
 
     def tail(self, lines: int = 30) -> str:
         """The last `lines` non-blank lines of the output."""
-        kept = [line for line in self.output.splitlines() if line.strip()]
-        return "\n".join(kept[-lines:])
+        return tail(self.output, lines)
+
+
+def tail(output: str, lines: int) -> str:
+    """The last `lines` non-blank lines of `output`."""
+    kept = [line for line in output.splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
 
 
 def find(program: str) -> str | None:

@@ -26,10 +26,23 @@ class Progress(Protocol):
 
 
 class Silent:
-    """Progress that shows nothing: the commands called as functions."""
+    """Progress that shows nothing, for every command's progress protocol (steps, gates,
+    variants): the commands called as functions."""
 
     def step(self, label: str, *, spinner: bool = True) -> AbstractContextManager[StepState]:  # noqa: ARG002
         return nullcontext(StepState())
+
+    def started(self, gate: object) -> None:
+        pass
+
+    def finished(self, result: object) -> None:
+        pass
+
+    def planned(self, variants: object, workers: int) -> None:
+        pass
+
+    def status(self, variant: object, status: str) -> None:
+        pass
 
 
 def one_line(message: object) -> str:
@@ -37,8 +50,7 @@ def one_line(message: object) -> str:
 
 
 def last_line(outcome: process.Outcome) -> str:
-    lines = [line.strip() for line in outcome.output.splitlines() if line.strip()]
-    return lines[-1] if lines else f"exit status {outcome.returncode}"
+    return _lines(outcome)[-1]
 
 
 def lock_or_note(project: Path, notes: list[str], later: str, shown: Path | None = None) -> bool:
@@ -60,6 +72,12 @@ def lock_or_note(project: Path, notes: list[str], later: str, shown: Path | None
 
 
 def _headline(outcome: process.Outcome) -> str:
-    lines = [line.strip() for line in outcome.output.splitlines() if line.strip()]
+    lines = _lines(outcome)
     errors = [line for line in lines if line.lower().startswith("error")]
-    return (errors or lines or [f"exit status {outcome.returncode}"])[0]
+    return (errors or lines)[0]
+
+
+def _lines(outcome: process.Outcome) -> list[str]:
+    """The output's non-blank lines, stripped; the exit status when it printed nothing."""
+    lines = [line.strip() for line in outcome.output.splitlines() if line.strip()]
+    return lines or [f"exit status {outcome.returncode}"]

@@ -1,4 +1,5 @@
-"""`fledge check`: run a generated project's own gates, the commands its CI runs.
+"""A generated project's own gates, the commands its CI runs: `fledge check` runs them on one
+project, `fledge matrix` on each rendered variant.
 
 The commands come from the project itself: `make --dry-run install check` lists them as make
 would run them (the generated CI runs `make install`, then `make lint` and `make test`, which
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from fledge import process, uv
 from fledge.errors import CommandError, UserError
+from fledge.steps import Silent
 
 COMMAND_TIMEOUT_SECONDS = 1800.0
 _TAIL_LINES = 40
@@ -57,8 +59,7 @@ class GateResult:
         return self.returncode == 0
 
     def tail(self, lines: int = _TAIL_LINES) -> str:
-        kept = [line for line in self.output.splitlines() if line.strip()]
-        return "\n".join(kept[-lines:])
+        return process.tail(self.output, lines)
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,6 @@ class GateProgress(Protocol):
     def started(self, gate: Gate) -> None: ...
 
     def finished(self, result: GateResult) -> None: ...
-
-
-class _Silent:
-    def started(self, gate: Gate) -> None:
-        pass
-
-    def finished(self, result: GateResult) -> None:
-        pass
 
 
 def gate_name(command: str) -> str:
@@ -141,7 +134,7 @@ def run_check(
     Raises:
         UserError: the project has no gates to run (see `gates`).
     """
-    reporter = progress or _Silent()
+    reporter = progress or Silent()
     project = project.expanduser().resolve()
     environment = dict(env if env is not None else uv.project_env())
     results = []
