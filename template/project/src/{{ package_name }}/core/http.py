@@ -1,10 +1,12 @@
 """HTTP rules of the service contract that do not depend on the web framework."""
 
+import json
 import re
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from email.message import Message
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from typing import Any
 
 MAX_BODY_BYTES = 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
@@ -21,6 +23,11 @@ EXPOSED_HEADERS = (
     "Retry-After",
     "X-Request-ID",
 )
+
+# How every JSON body is written: compact, keys in their given order, UTF-8 unescaped.
+JSON_DUMPS: dict[str, Any] = {"separators": (",", ":"), "ensure_ascii": False}
+# The one order of `Allow` on every framework; OPTIONS is no method of the API.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
@@ -102,3 +109,16 @@ def is_allowed_preflight(
         and bool(requested_method)
         and ("*" in allowed_origins or origin in allowed_origins)
     )
+
+
+def allow_header(methods: Iterable[str]) -> str:
+    """The `Allow` of a 405: HEAD wherever GET is, in METHOD_ORDER, never OPTIONS."""
+    named = {method.upper() for method in methods}
+    if "GET" in named:
+        named.add("HEAD")
+    return ", ".join(method for method in METHOD_ORDER if method in named)
+
+
+def json_bytes(body: Any) -> bytes:
+    """JSON as every framework writes it: compact, keys in their given order, UTF-8 unescaped."""
+    return json.dumps(body, **JSON_DUMPS).encode()

@@ -1,0 +1,133 @@
+"""The exact bytes and headers on the wire, which must not tell which framework serves them."""
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+REQUEST_ID = "wire-test"
+UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+TIMESTAMP = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z"
+
+
+def placeholders(content: bytes) -> bytes:
+    """The body with its ids and timestamps replaced, everything else kept byte for byte."""
+    return re.sub(TIMESTAMP, b"<time>", re.sub(UUID, b"<id>", content))
+
+
+def test_a_problem_is_compact_json_in_its_declared_key_order(api: httpx.Client) -> None:
+    response = api.delete("/api/v1/products", headers={"X-Request-ID": REQUEST_ID})
+
+    assert response.content == (
+        b'{"type":"about:blank","title":"Method Not Allowed","status":405,'
+        b'"detail":"This method is not allowed here; see the Allow header.",'
+        b'"instance":"/api/v1/products","request_id":"wire-test"}'
+    )
+
+
+def test_an_authentication_problem_has_the_same_bytes(api: httpx.Client) -> None:
+    response = api.get("/api/v1/products", headers={"X-Request-ID": REQUEST_ID})
+
+    assert response.status_code == 401
+    assert response.content == (
+        b'{"type":"about:blank","title":"Unauthorized","status":401,'
+        b'"detail":"Authentication required: send an access token as a Bearer token.",'
+        b'"instance":"/api/v1/products","request_id":"wire-test"}'
+    )
+    assert "allow" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("price", "written"),
+    [
+        (10, b"10.0"),
+        (10.5, b"10.5"),
+        ("10.50", b"10.5"),
+        (0.01, b"0.01"),
+        (1234567.89, b"1234567.89"),
+    ],
+)
+def test_a_product_is_compact_utf8_json_in_its_declared_key_order(
+    authed: httpx.Client, price: object, written: bytes
+) -> None:
+    content = '{"name":"Café ☕","price":' + str(price) + "}"
+    created = authed.post(
+        "/api/v1/products", content=content, headers={"Content-Type": "application/json"}
+    )
+    fetched = authed.get(created.headers["location"])
+
+    expected = (
+        b'{"id":"<id>","name":"Caf\xc3\xa9 \xe2\x98\x95","description":null,"price":'
+        + written
+        + b',"active":true,"created_at":"<time>","updated_at":"<time>"}'
+    )
+    assert created.status_code == 201, created.text
+    assert placeholders(created.content) == expected
+    assert fetched.content == created.content
+
+
+def test_a_page_and_the_current_user_are_compact_json(authed: httpx.Client) -> None:
+    authed.post("/api/v1/products", json={"name": "Pot", "price": 1})
+
+    page = authed.get("/api/v1/products", params={"limit": 1})
+    me = authed.get("/api/v1/users/me")
+
+    assert re.fullmatch(
+        rb'\{"items":\[\{"id":"<id>","name":"[^"]+","description":null,"price":[0-9.]+,'
+        rb'"active":true,"created_at":"<time>","updated_at":"<time>"\}\],'
+        rb'"next_cursor":"[A-Za-z0-9_-]+"\}',
+        placeholders(page.content),
+    )
+    assert re.fullmatch(
+        rb'\{"id":"<id>","email":"[^"]+","created_at":"<time>"\}', placeholders(me.content)
+    )
+
+
+def test_health_is_compact_json(api: httpx.Client) -> None:
+    assert api.get("/health/live").content == b'{"status":"ok"}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/health/live", "GET, HEAD"),
+        ("DELETE", "/api/v1/products", "GET, HEAD, POST"),
+        ("OPTIONS", "/api/v1/products", "GET, HEAD, POST"),
+        ("POST", f"/api/v1/products/{uuid.uuid4()}", "GET, HEAD, PUT, PATCH, DELETE"),
+        ("GET", "/api/v1/auth/token", "POST"),
+        ("HEAD", "/api/v1/auth/token", "POST"),
+    ],
+)
+def test_a_405_names_every_method_of_the_path_in_one_order(
+    api: httpx.Client, method: str, path: str, allow: str
+) -> None:
+    response = api.request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+
+
+def test_only_a_405_carries_allow(authed: httpx.Client) -> None:
+    assert "allow" not in authed.get("/health/live").headers
+    assert "allow" not in authed.get("/api/v1/products").headers
+
+
+def test_head_is_get_without_a_body(authed: httpx.Client) -> None:
+    created = authed.post("/api/v1/products", json={"name": "Pot", "price": 1})
+    for path in ("/health/live", "/api/v1/users/me", created.headers["location"]):
+        got = authed.get(path)
+        head = authed.head(path)
+
+        assert head.status_code == got.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == str(len(got.content))
+
+
+def test_head_without_a_token_is_the_401_of_get_without_a_body(api: httpx.Client) -> None:
+    response = api.head("/api/v1/products")
+
+    assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["content-type"].startswith("application/problem+json")
