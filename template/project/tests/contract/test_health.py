@@ -30,10 +30,13 @@ def test_a_malformed_request_id_is_replaced(api: httpx.Client) -> None:
         assert 1 <= len(generated) <= 128
 
 
-def test_every_response_has_a_request_id_and_nosniff(api: httpx.Client) -> None:
+def test_every_response_has_a_request_id_and_the_security_headers(api: httpx.Client) -> None:
     for response in (api.get("/health/live"), api.get("/nowhere"), api.get("/api/v1/users/me")):
         assert response.headers["x-request-id"]
         assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
 
 
 def test_openapi_documents_the_api_and_its_problems(api: httpx.Client) -> None:
