@@ -596,6 +596,9 @@ def test_help_shows_flags_without_a_value_placeholder(command: list[str]) -> Non
 CTRL_C_WHILE_LOADING = """
 import os, signal, sys
 
+# As in a terminal: a shell starts background jobs (CI runners among them) with SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 class CtrlC:
     def find_spec(self, name, path=None, target=None):
