@@ -11,8 +11,8 @@ from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
-from {{ package_name }}.core.errors import status_title
-from {{ package_name }}.core.problems import PROBLEM_JSON
+from .errors import status_title
+from .problems import PROBLEM_JSON
 
 # Fixed like the problem titles, so that the document is the same on every Python version.
 SUCCESS_DESCRIPTIONS = {"200": "OK", "201": "Created", "204": "No Content"}
