@@ -1,9 +1,79 @@
-"""Readiness checks that answer within a deadline, even while what they check hangs."""
+"""Readiness: the checks of /health/ready, each answered within a deadline, even while what it
+checks hangs. Every framework adapter answers /health/ready with `readiness` (or, served by
+asyncio, `async_readiness`)."""
 
+import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from .errors import ServiceUnavailable
 
 READINESS_TIMEOUT_SECONDS = 2.0
+
+Status = Literal["ok", "error"]
+
+
+def readiness(
+    is_migrated: Callable[[], bool], ping_redis: Callable[[], object] | None
+) -> dict[str, Status]:
+    """The checks of /health/ready: the database answers and its schema is migrated, and Redis
+    answers when the service uses it (`ping_redis`).
+
+    Each check must end within its deadline: pass one that can hang as a `Probe`. Any failure,
+    the deadline included, means "not ready".
+
+    Raises:
+        ServiceUnavailable: a check failed; the problem lists every check.
+    """
+    try:
+        migrated: bool | None = is_migrated()
+    except Exception:  # any failure means "not ready"
+        migrated = None
+    return _ready(migrated, None if ping_redis is None else _answers(ping_redis))
+
+
+async def async_readiness(
+    is_migrated: Callable[[], Awaitable[bool]], ping_redis: Callable[[], Awaitable[object]] | None
+) -> dict[str, Status]:
+    """`readiness` for an asyncio service: each check is cancelled past its deadline."""
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            migrated: bool | None = await is_migrated()
+    except Exception:  # any failure, the deadline included, means "not ready"
+        migrated = None
+    return _ready(migrated, None if ping_redis is None else await _async_answers(ping_redis))
+
+
+def _answers(ping: Callable[[], object]) -> bool:
+    try:
+        ping()
+    except Exception:  # any failure means "not ready"
+        return False
+    return True
+
+
+async def _async_answers(ping: Callable[[], Awaitable[object]]) -> bool:
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            await ping()
+    except Exception:  # any failure, the deadline included, means "not ready"
+        return False
+    return True
+
+
+def _ready(migrated: bool | None, redis_answered: bool | None) -> dict[str, Status]:
+    """The checks from their outcomes: `migrated` None when the database did not answer,
+    `redis_answered` None when the service uses no Redis."""
+    checks: dict[str, Status] = {
+        "database": "error" if migrated is None else "ok",
+        "migrations": "ok" if migrated else "error",
+    }
+    if redis_answered is not None:
+        checks["redis"] = "ok" if redis_answered else "error"
+    if "error" in checks.values():
+        raise ServiceUnavailable("A dependency is not ready.", checks=checks)
+    return checks
 
 
 class Probe:

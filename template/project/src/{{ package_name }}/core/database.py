@@ -1,6 +1,6 @@
 """What a request is told when the database, not the request, is at fault: a 503 to retry."""
 
-from {{ package_name }}.core.errors import ServiceUnavailable
+from .errors import ServiceUnavailable
 
 RETRY_AFTER_SECONDS = 5
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

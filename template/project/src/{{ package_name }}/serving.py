@@ -12,8 +12,8 @@ from typing import ClassVar
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]  # ships no type hints
 
-from {{ package_name }}.core import problems
-from {{ package_name }}.core.http import SECURITY_HEADERS, json_bytes, request_id
+from .core import problems
+from .core.http import SECURITY_HEADERS, json_bytes, request_id
 
 # The request target (path and query): longer is a 414.
 MAX_TARGET_BYTES = 8 * 1024

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from {{ package_name }}.api.throttling import DefaultRateThrottle, TokenBucketThrottle
+from .throttling import DefaultRateThrottle, TokenBucketThrottle
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

@@ -11,8 +11,8 @@ from email.message import Message
 from itertools import accumulate
 from typing import Any
 
-from {{ package_name }}.core import problems
-from {{ package_name }}.core.errors import UnprocessableContent
+from . import problems
+from .errors import UnprocessableContent
 
 # Arrays and objects nested deeper than this are refused before parsing (the body's own
 # object or array is level 1): no client decides how deep a parser recurses.

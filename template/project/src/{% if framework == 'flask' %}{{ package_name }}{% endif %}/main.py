@@ -1,6 +1,6 @@
 """The WSGI application served by `make run` (`flask --app`) and, through asgi.py, `make serve`."""
 
-from {{ package_name }}.application import create_app
-from {{ package_name }}.core.config import load_settings
+from .application import create_app
+from .core.config import load_settings
 
 app = create_app(load_settings())

@@ -19,7 +19,7 @@ from typing import Any, Self
 import redis
 import redis.asyncio
 
-from {{ package_name }}.core.errors import ServiceUnavailable, TooManyRequests
+from .errors import ServiceUnavailable, TooManyRequests
 
 logger = logging.getLogger(__name__)
 

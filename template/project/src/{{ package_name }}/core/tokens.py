@@ -8,8 +8,8 @@ from typing import Self
 
 import jwt
 
-from {{ package_name }}.core.config import Settings
-from {{ package_name }}.core.errors import Unauthorized
+from .config import Settings
+from .errors import Unauthorized
 
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (the JWT "typ" of access tokens, not a secret)
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti"]

@@ -9,7 +9,7 @@ from typing import cast
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi_typing import WSGIApp
 
-from {{ package_name }}.main import app as flask_app
+from .main import app as flask_app
 
 THREADS = 8
 

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 
-from {{ package_name }}.users.models import User
+from .models import User
 
 
 class UserCreationForm(BaseUserCreationForm[User]):

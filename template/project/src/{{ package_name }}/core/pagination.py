@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
-from {{ package_name }}.core.errors import BadRequest
+from .errors import BadRequest
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from {{ package_name }}.users.views import MeView, RegisterView, TokenView
+from .views import MeView, RegisterView, TokenView
 
 urlpatterns = [
     path("auth/register", RegisterView.as_view(), name="register"),

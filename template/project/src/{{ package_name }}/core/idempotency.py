@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic.config import JsonDict
 
-from {{ package_name }}.core.errors import BadRequest, Conflict, UnprocessableContent
+from .errors import BadRequest, Conflict, UnprocessableContent
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

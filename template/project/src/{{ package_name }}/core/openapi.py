@@ -2,17 +2,18 @@
 
 Each framework documents its operations (operationId, parameters, bodies, success responses)
 from its routes; `document_problems` then gives each operation exactly the problem responses
-(RFC 9457) that PROBLEM_RESPONSES lists under its operationId, drops unused schemas, and
-writes in one way what Pydantic and drf-spectacular spell differently (see `_one_spelling`).
-To document a new error of an operation, add its status here: all three variants follow.
+(RFC 9457) of `problem_responses`, drops unused schemas, and writes in one way what Pydantic and
+drf-spectacular spell differently (see `_one_spelling`). To document a new error of an
+operation, add its status here: all three variants follow.
 """
 
+import re
 from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
-from {{ package_name }}.core.errors import status_title
-from {{ package_name }}.core.problems import PROBLEM_JSON
+from .errors import status_title
+from .problems import PROBLEM_JSON
 
 # Fixed like the problem titles, so that the document is the same on every Python version.
 SUCCESS_DESCRIPTIONS = {"200": "OK", "201": "Created", "204": "No Content"}
@@ -22,20 +23,41 @@ def _problems(*statuses: int) -> dict[int, str]:
     return {status: "ValidationProblem" if status == 422 else "Problem" for status in statuses}
 
 
-# operationId -> {status: schema of its problem body}
+# operationId -> {status: schema of its problem body}: the operations of every service.
 PROBLEM_RESPONSES: dict[str, dict[int, str]] = {
     "getLiveness": {},
     "getReadiness": {503: "UnhealthyProblem"},
     "registerUser": _problems(409, 413, 415, 422, 429, 503),
     "createToken": _problems(401, 413, 415, 422, 429, 503),
     "getCurrentUser": _problems(401, 429, 503),
-    "createProduct": _problems(400, 401, 409, 413, 415, 422, 429, 503),
-    "listProducts": _problems(400, 401, 422, 429, 503),
-    "getProduct": _problems(401, 404, 429, 503),
-    "replaceProduct": _problems(401, 404, 413, 415, 422, 429, 503),
-    "updateProduct": _problems(401, 404, 413, 415, 422, 429, 503),
-    "deleteProduct": _problems(401, 404, 429, 503),
 }
+# The operations of every resource, by the verb of their operationId (`createProduct`,
+# `listProducts`...). 409: a value of a unique field is taken (create, replace, update), other
+# rows still refer to the row (delete), an Idempotency-Key is still in flight (create).
+RESOURCE_PROBLEM_RESPONSES: dict[str, dict[int, str]] = {
+    "create": _problems(400, 401, 409, 413, 415, 422, 429, 503),
+    "list": _problems(400, 401, 422, 429, 503),
+    "get": _problems(401, 404, 429, 503),
+    "replace": _problems(401, 404, 409, 413, 415, 422, 429, 503),
+    "update": _problems(401, 404, 409, 413, 415, 422, 429, 503),
+    "delete": _problems(401, 404, 409, 429, 503),
+}
+_RESOURCE_OPERATION = re.compile(rf"({'|'.join(RESOURCE_PROBLEM_RESPONSES)})[A-Z]\w*")
+
+
+def problem_responses(operation_id: str) -> dict[int, str]:
+    """The problem responses of an operation: {status: schema of its problem body}.
+
+    Raises:
+        KeyError: an operation that is neither listed nor a resource's.
+    """
+    if operation_id in PROBLEM_RESPONSES:
+        return PROBLEM_RESPONSES[operation_id]
+    resource_operation = _RESOURCE_OPERATION.fullmatch(operation_id)
+    if resource_operation is None:
+        raise KeyError(operation_id)
+    return RESOURCE_PROBLEM_RESPONSES[resource_operation[1]]
+
 
 _STRING = {"type": "string"}
 _PROBLEM_PROPERTIES: dict[str, Any] = {
@@ -80,8 +102,8 @@ PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
 
 
 def document_problems(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with the problem responses of PROBLEM_RESPONSES, no unused schema, and
-    every schema and parameter spelled one way."""
+    """The document with the problem responses of each operation, no unused schema, and every
+    schema and parameter spelled one way."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(deepcopy(PROBLEM_SCHEMAS))
     for path_item in document["paths"].values():
@@ -91,7 +113,7 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
                 for status, response in operation["responses"].items()
                 if not status.startswith(("4", "5"))
             }
-            problems = PROBLEM_RESPONSES[operation["operationId"]]
+            problems = problem_responses(operation["operationId"])
             operation["responses"] = successes | {
                 str(status): _problem_response(status, schema)
                 for status, schema in problems.items()

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
-from {{ package_name }}.core.errors import ProblemError, status_title
+from .errors import ProblemError, status_title
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -10,7 +10,7 @@ from typing import cast
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi_typing import WSGIApp
 
-from {{ package_name }}.wsgi import application as wsgi_application
+from .wsgi import application as wsgi_application
 
 THREADS = 8
 
