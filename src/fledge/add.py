@@ -110,11 +110,12 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
     singular = options.singular or (previous or {}).get("singular")
     if singular:
         requested["singular"] = singular
-    with resources.project_template(project, project_answers) as source:
+    notes: list[str] = []
+    with resources.project_template(project, project_answers, notes) as source:
         _check(source, {**resources.shared_answers(project_answers), "kind": "resource"}, requested)
         _check_references(parsed, existing, options.name)
         if previous is not None:
-            return _change(options, project, previous, requested, steps)
+            return _change(options, project, previous, requested, steps, notes)
         data = resources.render_data(project, project_answers, requested)
         with (
             tempfile.TemporaryDirectory(prefix="fledge-resource-") as scratch,
@@ -130,6 +131,7 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
         pretend=options.pretend,
         added=staged.added,
         modified=tuple(sorted(staged.modified)),
+        warnings=tuple(notes),
         next_commands=() if options.pretend else _next_commands(f"Add the {options.name} resource"),
     )
 
@@ -185,6 +187,7 @@ def _change(
     previous: Mapping[str, Any],
     requested: Mapping[str, Any],
     steps: Progress,
+    notes: list[str],
 ) -> AddResult:
     """Re-running for a resource the project has: nothing when the answers are the same, else
     Copier's three-way update of the resource to the new answers and a migration."""
@@ -222,7 +225,6 @@ def _change(
             ) from err
     top = git.toplevel(project) or project
     modified, added, _, conflicts = work_tree.changes(project, top)
-    notes: list[str] = []
     migrations: tuple[str, ...] = ()
     if conflicts:
         notes.append(

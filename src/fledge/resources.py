@@ -192,7 +192,7 @@ def install(staged: Staged, project: Path) -> None:
 
 @contextmanager
 def project_template(
-    project: Path, project_answers: Mapping[str, Any]
+    project: Path, project_answers: Mapping[str, Any], notes: list[str]
 ) -> Iterator[templates.TemplateSource]:
     """The template at the version the project records, to render a resource that fits it:
     the bundled template when it is that version, the recorded template directory at that
@@ -213,9 +213,14 @@ def project_template(
         return
     local = Path(src).expanduser()
     if not templates.looks_remote(src) and local.is_dir():
-        if not git.has_revision(local, commit):
+        if git.has_revision(local, commit):
+            yield templates.TemplateSource(src, local, commit)
+        elif bundled is not None and local.resolve() == bundled.resolve():
+            # Made from fledge's own checkout with uncommitted changes: render it as it is.
+            notes.append(_UNCOMMITTED.format(commit=commit))
+            yield templates.TemplateSource(src, local, "HEAD", bundled=True)
+        else:
             raise UserError(_unknown_version(commit, src))
-        yield templates.TemplateSource(src, local, commit)
         return
     where = origin.resolve(src, None, project)
     with origin.fetching(where), tempfile.TemporaryDirectory(prefix="fledge-template-") as tmp:
@@ -227,6 +232,12 @@ def project_template(
         if resolved is None:
             raise UserError(_unknown_version(commit, src))
         yield templates.TemplateSource(str(clone), clone, resolved)
+
+
+_UNCOMMITTED = (
+    'The project records template version "{commit}", which does not exist: it was made '
+    "from fledge's checkout with uncommitted changes, so the checkout was rendered as it is."
+)
 
 
 def _bundled_root() -> Path | None:
