@@ -21,6 +21,7 @@ from fledge import (
     generated,
     git,
     origin,
+    resources,
     template,
     template_diff,
     versions,
@@ -361,6 +362,7 @@ def _run_copier_update(plan: UpdatePlan) -> None:
         copier_adapter.update(
             plan.project, data=plan.data, vcs_ref=plan.target, unsafe=plan.trusted
         )
+        _update_resources(plan)
     except copier_adapter.UntrustedTemplateError as err:
         raise UserError(_trust_message(plan.origin, plan.needs_trust)) from err
     except FledgeError as err:
@@ -368,6 +370,32 @@ def _run_copier_update(plan: UpdatePlan) -> None:
             err.message,
             details=f"The project may be partly updated; `{_UNDO}` in it undoes the update.",
         ) from err
+
+
+def _update_resources(plan: UpdatePlan) -> None:
+    """Copier's update of every resource (its own answers file) after the project's.
+
+    Copier updates only a clean work tree, so each update is committed before the next one,
+    then the branch goes back to where it was: the whole update is left uncommitted.
+    """
+    found = resources.recorded(plan.project)
+    if not found:
+        return
+    shared = resources.shared_answers(generated.read_answers(plan.project, str(plan.project)))
+    start = git.head(plan.project)
+    try:
+        git.commit_all(plan.project, "fledge update: the project (temporary)")
+        for name, recorded in found.items():
+            copier_adapter.update(
+                plan.project,
+                data={key: value for key, value in shared.items() if recorded.get(key) != value},
+                vcs_ref=plan.target,
+                unsafe=plan.trusted,
+                answers_file=resources.answers_file(name),
+            )
+            git.commit_all(plan.project, f"fledge update: the resource {name} (temporary)")
+    finally:
+        git.reset_to(plan.project, start)
 
 
 def _lock(project: Path, notes: list[str]) -> bool:
