@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 
 from fledge import add, fields
 from fledge.cli import app
+from fledge.errors import UserError
 from tests.helpers import REPO_ROOT, SLIM_PROJECT_FILES, git
 from tests.projects import assert_refused, commit, edit, generate, work_tree
 
@@ -194,7 +195,7 @@ def test_parse_types_and_canonical_defaults(spec: str, key: str, value: object) 
     ],
 )
 def test_parse_refuses_bad_syntax(spec: str, message: str) -> None:
-    with pytest.raises(fields.UserError, match=message):
+    with pytest.raises(UserError, match=message):
         fields.parse_one(spec)
 
 
