@@ -365,9 +365,12 @@ def test_rerun_with_changed_fields_merges_them_keeping_edits(
     edit(project, f"{PKG}/orders.txt", "quantity: int\n", "quantity: int  # how many\n")
     commit(project)
     migrated: list[str] = []
-    monkeypatch.setattr(
-        add, "_migrate", lambda _project, _recorded, name: migrated.append(name) or ()
-    )
+
+    def migrate(_project: Path, _recorded: object, name: str) -> tuple[str, ...]:
+        migrated.append(name)
+        return ()
+
+    monkeypatch.setattr(add, "_migrate", migrate)
     head = git(project, "rev-parse", "HEAD")
     result = fledge_add(project, "orders", *ORDERS, "note:text:optional")
     assert result.exit_code == 0, result.output
