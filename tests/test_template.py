@@ -54,6 +54,7 @@ def message_after_copy(src_path: str) -> str:
     config = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
     env = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
     return env.from_string(config["_message_after_copy"]).render(
+        kind="project",
         project_name="Orders",
         _copier_conf={"dst_path": "../orders"},
         _copier_answers={"_commit": "v0.1.0", "_src_path": src_path},
