@@ -255,9 +255,11 @@ def _migrate(project: Path, recorded: Mapping[str, Any], name: str) -> tuple[str
     _require(uv.sync(project))
     before = {change.path for change in _untracked(project)}
     if recorded.get("framework") == "drf":
-        _require(uv.run(project, "python", "manage.py", "makemigrations", name))
+        label = f"change_{name}"
+        _require(uv.run(project, "python", "manage.py", "makemigrations", name, "--name", label))
     else:
-        _alembic_revision(project, name)
+        revision = resources.next_alembic_revision(project, str(recorded.get("package_name")))
+        _alembic_revision(project, name, revision)
     made = tuple(
         sorted(
             change.path
@@ -269,20 +271,21 @@ def _migrate(project: Path, recorded: Mapping[str, Any], name: str) -> tuple[str
     return made
 
 
-def _alembic_revision(project: Path, name: str) -> None:
+def _alembic_revision(project: Path, name: str, revision: str) -> None:
     """`alembic revision --autogenerate` against a temporary SQLite database at the head."""
     with tempfile.TemporaryDirectory(prefix="fledge-migrate-") as scratch:
         env = {**uv.project_env(), "DATABASE_URL": f"sqlite:///{scratch}/schema.db"}
-        run = uv.executable() or "uv"
-        _require(process.run([run, "run", "alembic", "upgrade", "head"], cwd=project, env=env))
-        if process.run([run, "run", "alembic", "check"], cwd=project, env=env).ok:
+
+        def alembic(*args: str) -> process.Outcome:
+            return process.run(
+                [uv.executable() or "uv", "run", "alembic", *args], cwd=project, env=env
+            )
+
+        _require(alembic("upgrade", "head"))
+        if alembic("check").ok:
             return  # the models match the migrations: no schema change
         _require(
-            process.run(
-                [run, "run", "alembic", "revision", "--autogenerate", "-m", f"Change {name}"],
-                cwd=project,
-                env=env,
-            )
+            alembic("revision", "--autogenerate", "--rev-id", revision, "-m", f"Change {name}")
         )
 
 

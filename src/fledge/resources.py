@@ -55,6 +55,21 @@ def shared_answers(project_answers: Mapping[str, Any]) -> dict[str, Any]:
 def alembic_head(project: Path, package: str) -> str | None:
     """The head revision of an Alembic project (the revision no other revision follows), read
     from its versions directory without running anything; None without one."""
+    revisions, parents = _alembic_graph(project, package)
+    heads = sorted(revisions - parents)
+    return heads[0] if heads else None
+
+
+def next_alembic_revision(project: Path, package: str) -> str:
+    """A new revision id in the project's style (0001, 0002...): one more than it has."""
+    revisions, _ = _alembic_graph(project, package)
+    number = len(revisions) + 1
+    while f"{number:04d}" in revisions:
+        number += 1
+    return f"{number:04d}"
+
+
+def _alembic_graph(project: Path, package: str) -> tuple[set[str], set[str]]:
     versions = project / "src" / package / "migrations" / "versions"
     revisions: set[str] = set()
     parents: set[str] = set()
@@ -65,8 +80,7 @@ def alembic_head(project: Path, package: str) -> str | None:
                 revisions.add(value)
             elif target == "down_revision":
                 parents.update(_revisions(value))
-    heads = sorted(revisions - parents)
-    return heads[0] if heads else None
+    return revisions, parents
 
 
 def _assignment(node: ast.stmt) -> tuple[str | None, Any]:
