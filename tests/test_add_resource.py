@@ -21,7 +21,7 @@ from fledge import add, fields
 from fledge.cli import app
 from fledge.errors import UserError
 from tests.helpers import REPO_ROOT, SLIM_PROJECT_FILES, git
-from tests.projects import assert_refused, commit, edit, generate, work_tree
+from tests.projects import assert_refused, commit, edit, generate, table_rows, work_tree
 
 pytestmark = pytest.mark.usefixtures("uv_offline")
 
@@ -416,3 +416,15 @@ def test_update_brings_the_template_to_every_resource_keeping_edits(project: Pat
     assert "M src/svc/orders.txt" in changed
     assert "M .fledge/resources/products.yml" in changed
     assert "src/svc/orders.txt" in result.output
+
+
+def test_update_pretend_lists_what_the_template_changes_in_resources(project: Path) -> None:
+    assert fledge_add(project, "orders", *ORDERS).exit_code == 0
+    commit(project, "Add orders")
+    before = work_tree(project)
+    result = CliRunner().invoke(app, ["update", str(project), "--to", "v0.2.0", "--pretend"])
+    assert result.exit_code == 0, result.output
+    rows = table_rows(result.output)
+    assert {("modified", "src/svc/orders.txt"), ("modified", "src/svc/products.txt")} <= rows
+    assert ("modified", ".fledge/resources/orders.yml") in rows
+    assert work_tree(project) == before

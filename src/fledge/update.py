@@ -7,6 +7,7 @@ shows exactly what the update did and `git reset --hard && git clean -fd` undoes
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -213,15 +214,29 @@ def plan_update(options: UpdateOptions, progress: Progress | None = None) -> Upd
         changes = template_diff.TemplateChanges()
         if not up_to_date:
             with steps.step(f"Comparing the template at {current} and {target}"):
-                changes = template_diff.template_changes(
+                compare = functools.partial(
+                    template_diff.template_changes,
                     clone,
                     (current_commit, target_commit),
-                    generated.answers_only(recorded),
-                    options.data,
                     skip_if_exists=template_diff.patterns(new_config.get("_skip_if_exists")),
                     project=project,
                     trusted=trusted,
                     refusal=_trust_message(where, needs_trust),
+                )
+                answers_now = generated.answers_only(recorded)
+                shared = resources.shared_answers({**answers_now, **options.data})
+                changes = template_diff.combined(
+                    [
+                        compare(answers_now, options.data),
+                        *(
+                            compare(
+                                generated.answers_only(resource),
+                                shared,
+                                answers_file=resources.answers_file(name),
+                            )
+                            for name, resource in resources.recorded(project).items()
+                        ),
+                    ]
                 )
     return UpdatePlan(
         project=project,
