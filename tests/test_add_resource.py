@@ -333,6 +333,14 @@ def test_a_shared_file_without_its_marker_is_refused(project: Path) -> None:
     assert work_tree(project) == before
 
 
+def test_a_module_of_the_project_is_a_taken_name(project: Path) -> None:
+    (project / PKG / "reports.py").write_text('"""Our reports."""\n')
+    commit(project)
+    before = work_tree(project)
+    assert_refused(fledge_add(project, "reports", "name:str"), "has src/svc/reports.py already")
+    assert work_tree(project) == before
+
+
 def test_an_existing_file_is_never_overwritten(project: Path) -> None:
     (project / PKG / "orders.txt").write_text("mine\n")
     commit(project)

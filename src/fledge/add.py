@@ -118,6 +118,7 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
         _check_references(parsed, existing, options.name)
         if previous is not None:
             return _change(options, project, previous, requested, steps, notes)
+        _check_module_free(project, str(project_answers["package_name"]), options.name)
         data = resources.render_data(project, project_answers, requested)
         with (
             tempfile.TemporaryDirectory(prefix="fledge-resource-") as scratch,
@@ -180,6 +181,15 @@ def _check_references(
             raise UserError(
                 f'Field "{spec["name"]}": ref={spec["ref"]} names no resource of the project '
                 f"(it has: {', '.join(known)})."
+            )
+
+
+def _check_module_free(project: Path, package: str, name: str) -> None:
+    """A new resource's name must not be a module of the project's package already."""
+    for taken in (Path("src", package, name), Path("src", package, f"{name}.py")):
+        if (project / taken).exists():
+            raise UserError(
+                f'Invalid resource name "{name}": the project has {taken.as_posix()} already.'
             )
 
 
