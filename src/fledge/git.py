@@ -168,7 +168,10 @@ def commit_all(repo: Path, message: str) -> None:
     _checked(repo, "add", "--all")
     identity = _identity_overrides(repo, "fledge", "fledge@localhost")
     _checked(
-        repo, *identity, "commit", "--quiet", "--no-verify", "--allow-empty", "--message", message
+        repo,
+        *identity,
+        *("-c", "commit.gpgsign=false"),
+        *("commit", "--quiet", "--no-verify", "--allow-empty", "--message", message),
     )
 
 
