@@ -48,6 +48,17 @@ REGISTRATIONS = """\
   line: "{{ resource_class }}"
   when: "{{ framework == 'drf' }}"
 """
+# v0.2.0 registers every resource's name in a new list.
+NAMES = """\
+NAMES = [
+    # fledge: resource names
+]
+"""
+NAMES_REGISTRATION = """\
+- file: "src/{{ package_name }}/registry.py"
+  marker: "# fledge: resource names"
+  line: '"{{ resource }}",'
+"""
 RESOURCE_FILE = """\
 {{ resource_class }} ({{ resource_plural_class }}) at /{{ resource_path }}, owned: {{ owned }}
 {% for f in fields %}{{ f.name }}: {{ f.type }}
@@ -86,7 +97,7 @@ def _build(repo: Path) -> None:
 @pytest.fixture(scope="module")
 def resource_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny template as a git repository: v0.1.0, then v0.2.0 whose resource file ends
-    with one more line."""
+    with one more line, and whose registry lists the resources' names (a new registration)."""
     repo = tmp_path_factory.mktemp("resource-template") / "template"
     _build(repo)
     git(repo, "init", "--quiet", "--initial-branch=main")
@@ -95,6 +106,9 @@ def resource_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "tag", "v0.1.0")
     resource_file = repo / "template" / "resource" / "src" / "{{ package_name }}"
     _write(resource_file / "{{ resource }}.txt.jinja", RESOURCE_FILE + "(v0.2.0)\n")
+    registry = repo / "template" / "project" / "src" / "{{ package_name }}" / "registry.py.jinja"
+    _write(registry, REGISTRY + NAMES)
+    _write(repo / "template" / "registrations.yml", REGISTRATIONS + NAMES_REGISTRATION)
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--message", "v0.2.0")
     git(repo, "tag", "v0.2.0")
@@ -420,6 +434,9 @@ def test_update_brings_the_template_to_every_resource_keeping_edits(project: Pat
     assert (project / PKG / "products.txt").read_text().endswith("(v0.2.0)\n")
     for name in ("orders", "products"):
         assert resource_answers(project, name)["_commit"] == "v0.2.0"
+    registry = (project / PKG / "registry.py").read_text()
+    assert '    "orders",\n    "products",\n    # fledge: resource names\n' in registry
+    assert "    products_router,\n    orders_router,\n" in registry
     changed = status(project)
     assert "M src/svc/orders.txt" in changed
     assert "M .fledge/resources/products.yml" in changed
