@@ -300,6 +300,7 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
         (("orders", "Name:str"), "not a lowercase identifier"),
         (("orders", "id:int"), 'field "id": every resource already has that name'),
         (("orders", "if:int"), "Python keyword"),
+        (("orders", "label:str"), 'field "label": the name is an attribute of the classes'),
         (("orders", "n:str:places=3"), "places is only valid for a decimal field"),
         (("orders", "n:bool:min=1"), "min is not valid for a bool field"),
         (("orders", "n:int:default=x"), "default=x is not an integer"),

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 
 FRAMEWORKS = ("fastapi", "flask", "drf")
 # Owned rows: another user's tag is a 404, and a reference to it does not exist.
-TAGS = ("label:str:unique:max=40", "colour:enum=red,green,blue:default=red")
+TAGS = ("name:str:unique:max=40", "colour:enum=red,green,blue:default=red")
 # A reference to each kind of row, and every type.
 ORDERS = (
     "product_id:ref=products",
@@ -212,10 +212,10 @@ def test_new_resources_are_served_as_the_contract_says(service: str) -> None:
         service, "POST", "/api/v1/products", {"name": "Pen", "price": 1.5}, token
     )
     assert status == 201, product
-    status, tag, _ = call(service, "POST", "/api/v1/tags", {"label": "urgent"}, token)
+    status, tag, _ = call(service, "POST", "/api/v1/tags", {"name": "urgent"}, token)
     assert status == 201, tag
     assert (tag["colour"], tag["owner_id"]) == ("red", me)
-    status, foreign_tag, _ = call(service, "POST", "/api/v1/tags", {"label": "theirs"}, other)
+    status, foreign_tag, _ = call(service, "POST", "/api/v1/tags", {"name": "theirs"}, other)
     assert status == 201, foreign_tag
     # Owned: another user's tag does not exist for me.
     assert call(service, "GET", f"/api/v1/tags/{foreign_tag['id']}", token=token)[0] == 404
