@@ -173,6 +173,7 @@ def call(
     token: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, Any, dict[str, str]]:
+    """One request; the status, the JSON body (or None) and the headers, names lowercased."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(f"{base}{path}", data=data, method=method)  # noqa: S310
     if data is not None:
@@ -184,10 +185,11 @@ def call(
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             raw = response.read()
-            status, got = response.status, dict(response.headers)
+            status, got = response.status, response.headers
     except urllib.error.HTTPError as error:
-        raw, status, got = error.read(), error.code, dict(error.headers)
-    return status, json.loads(raw) if raw else None, got
+        raw, status, got = error.read(), error.code, error.headers
+    lowered = {key.lower(): value for key, value in got.items()}
+    return status, json.loads(raw) if raw else None, lowered
 
 
 def user(base: str) -> tuple[str, str]:
@@ -208,14 +210,17 @@ def pointers(body: Any) -> set[str]:
 def test_new_resources_are_served_as_the_contract_says(service: str) -> None:
     me, token = user(service)
     _, other = user(service)
+    run_id = uuid.uuid4().hex[:8]  # unique values stay unique when the test runs again
     status, product, _ = call(
         service, "POST", "/api/v1/products", {"name": "Pen", "price": 1.5}, token
     )
     assert status == 201, product
-    status, tag, _ = call(service, "POST", "/api/v1/tags", {"name": "urgent"}, token)
+    status, tag, _ = call(service, "POST", "/api/v1/tags", {"name": f"urgent-{run_id}"}, token)
     assert status == 201, tag
     assert (tag["colour"], tag["owner_id"]) == ("red", me)
-    status, foreign_tag, _ = call(service, "POST", "/api/v1/tags", {"name": "theirs"}, other)
+    status, foreign_tag, _ = call(
+        service, "POST", "/api/v1/tags", {"name": f"theirs-{run_id}"}, other
+    )
     assert status == 201, foreign_tag
     # Owned: another user's tag does not exist for me.
     assert call(service, "GET", f"/api/v1/tags/{foreign_tag['id']}", token=token)[0] == 404
@@ -226,7 +231,7 @@ def test_new_resources_are_served_as_the_contract_says(service: str) -> None:
         "product_id": product["id"],
         "tag_id": tag["id"],
         "buyer_id": me,
-        "code": "A-1",
+        "code": f"A-1-{run_id}",
         "quantity": 2,
         "total": 3.0,
         "placed_on": "2026-01-31",
@@ -237,30 +242,36 @@ def test_new_resources_are_served_as_the_contract_says(service: str) -> None:
     key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
     status, created, head = call(service, "POST", "/api/v1/orders", order, token, key)
     assert status == 201, created
-    assert head["Location"].endswith(f"/api/v1/orders/{created['id']}")
+    assert head["location"].endswith(f"/api/v1/orders/{created['id']}")
     assert (created["status"], created["paid"], created["note"]) == ("open", False, None)
     assert created["shipped_at"] == "2026-02-01T09:30:00Z"
     assert created["tracking"] == order["tracking"].lower()
     assert created["total"] == 3
     # Idempotent create: the same key and body replay the first response.
     status, replayed, head = call(service, "POST", "/api/v1/orders", order, token, key)
-    assert (status, replayed["id"], head.get("Idempotent-Replayed")) == (
+    assert (status, replayed["id"], head.get("idempotent-replayed")) == (
         201,
         created["id"],
         "true",
     )
 
     # Validation: one error per broken rule, at its JSON pointer.
-    bad = {**order, "code": "A-2", "quantity": 0, "total": 1.234, "placed_on": "2026-02-30"}
+    bad = {
+        **order,
+        "code": f"A-2-{run_id}",
+        "quantity": 0,
+        "total": 1.234,
+        "placed_on": "2026-02-30",
+    }
     bad.pop("contact")
     status, problem, _ = call(service, "POST", "/api/v1/orders", bad, token)
     assert status == 422, problem
     assert {"/quantity", "/total", "/placed_on", "/contact"} <= pointers(problem)
     # References: a missing row, and another user's owned row, are 422 at their pointer.
-    missing = {**order, "code": "A-3", "product_id": str(uuid.uuid4())}
+    missing = {**order, "code": f"A-3-{run_id}", "product_id": str(uuid.uuid4())}
     status, problem, _ = call(service, "POST", "/api/v1/orders", missing, token)
     assert (status, pointers(problem)) == (422, {"/product_id"})
-    theirs = {**order, "code": "A-4", "tag_id": foreign_tag["id"]}
+    theirs = {**order, "code": f"A-4-{run_id}", "tag_id": foreign_tag["id"]}
     status, problem, _ = call(service, "POST", "/api/v1/orders", theirs, token)
     assert (status, pointers(problem)) == (422, {"/tag_id"})
     # Unique: a second row with the same code is a 409.
@@ -268,7 +279,7 @@ def test_new_resources_are_served_as_the_contract_says(service: str) -> None:
 
     # Read, filter, change, delete.
     path = f"/api/v1/orders/{created['id']}"
-    assert call(service, "GET", path, token=token)[1]["code"] == "A-1"
+    assert call(service, "GET", path, token=token)[1]["code"] == f"A-1-{run_id}"
     assert call(service, "GET", "/api/v1/orders/not-an-id", token=token)[0] == 404
     status, page, _ = call(service, "GET", "/api/v1/orders?status=open&limit=1", token=token)
     assert (status, [row["id"] for row in page["items"]]) == (200, [created["id"]])
