@@ -235,6 +235,17 @@ def test_new_renders_products_as_a_resource(made: Path) -> None:
     assert status(made) == set()  # part of the first commit
 
 
+def test_new_from_a_git_url_renders_products_and_records_the_url(
+    resource_template: Path, tmp_path: Path
+) -> None:
+    url = "git+" + resource_template.as_uri()
+    made = generate(url, tmp_path / "svc", "v0.1.0", "--framework", "flask", "--no-lock")
+    products = resource_answers(made, "products")
+    assert (products["_src_path"], products["_commit"]) == (url, "v0.1.0")
+    assert "products_router," in (made / PKG / "registry.py").read_text()
+    assert status(made) == set()
+
+
 # fledge add resource
 
 

@@ -244,16 +244,21 @@ def _render_resources(
 ) -> None:
     """Render the resource every project starts with (the defaults of the template's resource
     questions: products) into the project, as `fledge add resource` renders one."""
-    questions = template.questions(source)
-    if questions is None or questions.rules is None or "resource" not in questions.names:
-        return
     if recorded.get("kind", "project") != "project":
         return
-    context = {**resources.shared_answers(recorded), "kind": "resource"}
-    first = {"resource": questions.rules.answers(context)["resource"]}
-    with tempfile.TemporaryDirectory(prefix="fledge-resource-") as scratch:
-        data = resources.render_data(staging, recorded, first)
-        resources.install(resources.stage(source, staging, data, Path(scratch)), staging)
+    with resources.local_copy(source) as local:
+        questions = template.questions(local)
+        if questions is None or questions.rules is None or "resource" not in questions.names:
+            return
+        context = {**resources.shared_answers(recorded), "kind": "resource"}
+        name = str(questions.rules.answers(context)["resource"])
+        with tempfile.TemporaryDirectory(prefix="fledge-resource-") as scratch:
+            data = resources.render_data(staging, recorded, {"resource": name})
+            resources.install(resources.stage(local, staging, data, Path(scratch)), staging)
+    if local is not source:  # rendered from a clone: record the source it was cloned from
+        written = staging / resources.answers_file(name)
+        loaded = yaml.safe_load(written.read_text(encoding="utf-8"))
+        answers.record_source(written, source.src, str(loaded.get("_commit", "")))
 
 
 def _protect_secrets(project: Path) -> None:

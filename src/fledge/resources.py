@@ -254,6 +254,28 @@ _UNCOMMITTED = (
 )
 
 
+@contextmanager
+def local_copy(source: templates.TemplateSource) -> Iterator[templates.TemplateSource]:
+    """`source` as a template on this machine: itself, or a clone of a remote one at its ref
+    (so that its questions and registrations can be read).
+
+    Raises:
+        UserError: the remote template cannot be fetched, or has no such ref.
+    """
+    if source.root is not None:
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="fledge-template-") as tmp:
+        clone = Path(tmp) / "template"
+        outcome = git.clone(source.src.removeprefix("git+"), clone)  # Copier's git+ prefix
+        if not outcome.ok:
+            raise UserError(f"Cannot fetch the template from {source.src}: {last_line(outcome)}")
+        commit = git.resolve(clone, source.vcs_ref or "HEAD")
+        if commit is None:
+            raise UserError(f'The template has no git ref "{source.vcs_ref}".')
+        yield templates.TemplateSource(str(clone), clone, commit)
+
+
 def _bundled_root() -> Path | None:
     try:
         return templates.bundled_root()
