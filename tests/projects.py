@@ -15,7 +15,7 @@ from fledge.cli import app
 from tests.helpers import git
 
 
-def generate(template: Path, dest: Path, ref: str, *options: str) -> Path:
+def generate(template: Path | str, dest: Path, ref: str, *options: str) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("UV_OFFLINE", "1")
         patch.setenv("UV_CACHE_DIR", str(dest.parent / "empty-uv-cache"))

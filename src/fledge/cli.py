@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from fledge import __version__, answers, console
+from fledge.add import AddOptions, add_resource
 from fledge.errors import ExitCode, FledgeError, UserError
 from fledge.gates import run_check
 from fledge.matrix import DEFAULT_JUNIT, DEFAULT_WORKERS, MatrixOptions, run_matrix, supported
@@ -250,6 +251,97 @@ def _update(options: UpdateOptions) -> int:
     result = apply_update(plan, steps)
     console.update_result(result)
     return ExitCode.OK if result.clean else ExitCode.CONFLICTS
+
+
+add_app = typer.Typer(
+    name="add",
+    help="Add to a generated project: a resource.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(add_app)
+
+
+@add_app.command(name="resource")
+def add_resource_command(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="The resource's plural name, a lowercase identifier: order_lines is served at "
+            "/api/v1/order-lines.",
+            show_default=False,
+        ),
+    ],
+    field_specs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="FIELD:TYPE[:OPTION]...",
+            help="The fields, in order. TYPE: str, text, int, decimal, bool, date, datetime, "
+            "uuid, email, enum=A,B,C, ref=RESOURCE (a row of RESOURCE, or users). OPTION: "
+            "optional, unique, min=N, max=N (length of str/text, value of int/decimal), "
+            "default=V, places=N (decimal). E.g. quantity:int:min=1 "
+            "status:enum=open,paid:default=open product_id:ref=products.",
+            show_default=False,
+        ),
+    ] = None,
+    owned: Annotated[
+        bool,
+        typer.Option(
+            "--owned",
+            help="Rows belong to the user who created them: others get 404, lists show one's own.",
+        ),
+    ] = False,
+    singular: Annotated[
+        str | None,
+        typer.Option(
+            metavar="S",
+            help="The singular of NAME, when the guess (orders -> order) is wrong.",
+            show_default=False,
+        ),
+    ] = None,
+    path: Annotated[
+        Path,
+        typer.Option(
+            "--path", metavar="DIR", help="The project (its directory holds .copier-answers.yml)."
+        ),
+    ] = Path(),
+    pretend: Annotated[
+        bool,
+        typer.Option("--pretend", help="Show the files it would add and change; write nothing."),
+    ] = False,
+) -> None:
+    """Add the resource NAME to the project, served like products (auth, rate limits,
+    idempotent creates, cursor pagination, problem errors) in the project's framework.
+
+    Writes its model, migration, schemas, service, routes, tests, client methods and docs, and
+    registers it in the shared files; the change is left uncommitted for review. What it made
+    is recorded in .fledge/resources/NAME.yml, so `fledge update` keeps it current.
+
+    Run again for an existing NAME with changed fields to merge the change into its files
+    (keeping your edits) and add a migration; unchanged, it says NAME is up to date.
+
+    Bad input (a taken or invalid NAME, an unknown type or option, a duplicate field, a ref to
+    a missing resource, a dirty git tree, not a generated project) writes nothing.
+
+    Exit codes: 0 done (or up to date); 1 error, nothing written; 2 changed with conflicts left
+    to resolve.
+    """
+
+    def run() -> int:
+        options = AddOptions(
+            name=name,
+            fields=tuple(field_specs or ()),
+            path=path,
+            owned=owned,
+            singular=singular,
+            pretend=pretend,
+        )
+        result = add_resource(options, console.Steps())
+        console.resource_result(result)
+        return ExitCode.OK if result.clean else ExitCode.CONFLICTS
+
+    raise typer.Exit(_boundary(run))
 
 
 @app.command(name="check")

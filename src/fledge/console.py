@@ -16,6 +16,7 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
+from fledge.add import AddResult, Outcome
 from fledge.errors import FledgeError
 from fledge.gates import CheckResult, Gate, GateResult
 from fledge.matrix import MatrixResult, VariantOutcome
@@ -249,6 +250,47 @@ def update_result(result: UpdateResult) -> None:
             border_style="yellow" if result.conflicts else "green",
         )
     )
+    _next_steps(result.next_commands)
+
+
+# fledge add resource ------------------------------------------------------------------------
+
+
+def resource_result(result: AddResult) -> None:
+    """After `fledge add resource`: the files, then what to do next."""
+    if result.outcome is Outcome.UP_TO_DATE:
+        _plain(out, f"{result.name} is up to date: its fields are unchanged.", "green")
+        return
+    for message in result.warnings:
+        warning(message)
+    rows = [
+        *(("conflict", path) for path in result.conflicts),
+        *(("added", path) for path in result.added),
+        *(("modified", path) for path in result.modified),
+    ]
+    if rows:
+        out.print(_changes_table(rows))
+    verb = "add" if result.outcome is Outcome.ADDED else "change"
+    if result.pretend:
+        _plain(out, f"Would {verb} the resource {result.name}. Nothing was written (--pretend).")
+        return
+    done = "Added" if result.outcome is Outcome.ADDED else "Changed"
+    if result.migrations:
+        _plain(out, f"Migration: {', '.join(result.migrations)}")
+    if result.conflicts:
+        _plain(
+            out,
+            f"{done} the resource {result.name}, with {len(result.conflicts)} conflicts to "
+            "resolve (between `<<<<<<<` and `>>>>>>>` lines). Not committed: review it, then "
+            "commit it.",
+            "bold yellow",
+        )
+    else:
+        _plain(
+            out,
+            f"{done} the resource {result.name}. Not committed: review it, then commit it.",
+            "bold green",
+        )
     _next_steps(result.next_commands)
 
 

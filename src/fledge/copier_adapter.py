@@ -97,6 +97,17 @@ class Questionnaire:
         said = one_line(self._render(validator, answers) or "")
         return said or None
 
+    def render(self, text: str, answers: Mapping[str, Any]) -> str:
+        """`text` (Jinja) rendered with `answers` in Copier's Jinja environment.
+
+        Raises:
+            FledgeError: the template's Jinja is broken.
+        """
+        try:
+            return self._env.from_string(text).render(**answers)
+        except jinja2.TemplateError as err:
+            raise FledgeError(f"The template failed to render: {one_line(err)}") from err
+
     def _render(self, text: str, answers: Mapping[str, Any]) -> str | None:
         if "{" not in text:
             return text  # no Jinja to compile: most defaults
@@ -118,8 +129,10 @@ def copy(
     skip_tasks: bool = False,
     notes: list[str] | None = None,
     uncommitted_note: str = "",
+    answers_file: str | None = None,
 ) -> Path:
-    """Render template `src` (at `vcs_ref`) into `dest`; return the answers file's path.
+    """Render template `src` (at `vcs_ref`) into `dest`; return the answers file's path
+    (`answers_file`, relative to `dest`, or the template's own `_answers_file`).
 
     Copier's warnings become `notes` (`uncommitted_note` for a template rendered with
     uncommitted changes); without `notes` they are dropped.
@@ -142,6 +155,7 @@ def copy(
                 unsafe=unsafe,
                 skip_tasks=skip_tasks,
                 quiet=True,
+                answers_file=answers_file,
             )
     except CopierAnswersInterrupt:
         raise  # Ctrl-C at a prompt: a KeyboardInterrupt, not a Copier error
@@ -165,8 +179,17 @@ def copy(
     return dest / worker.answers_relpath
 
 
-def update(project: Path, *, data: Mapping[str, Any], vcs_ref: str, unsafe: bool) -> None:
+def update(
+    project: Path,
+    *,
+    data: Mapping[str, Any],
+    vcs_ref: str,
+    unsafe: bool,
+    answers_file: str | None = None,
+) -> None:
     """Copier's three-way update of `project` to `vcs_ref`; conflicts are left inline.
+    `answers_file` (relative to `project`) selects what is updated: the project (None) or a
+    part of it rendered with its own answers file (a resource).
 
     Raises:
         UntrustedTemplateError: the update needs `unsafe` and did not get it.
@@ -183,6 +206,7 @@ def update(project: Path, *, data: Mapping[str, Any], vcs_ref: str, unsafe: bool
                 vcs_ref=vcs_ref,
                 quiet=True,
                 unsafe=unsafe,
+                answers_file=answers_file,
             )
     except UnsafeTemplateError as err:
         raise UntrustedTemplateError("The update runs the template's own commands.") from err

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from fledge import __version__, answers, copier_adapter, git, template
+from fledge import __version__, answers, copier_adapter, git, resources, template
 from fledge.errors import UserError
 from fledge.steps import Progress, Silent, lock_or_note
 
@@ -234,7 +234,31 @@ def _render(
             # record that, and `fledge update` fetches its history from there.
             answers.record_source(answers_file, *template.bundled_release(__version__))
     loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    return dict(loaded) if isinstance(loaded, Mapping) else {}
+    recorded = dict(loaded) if isinstance(loaded, Mapping) else {}
+    _render_resources(source, staging, recorded)
+    return recorded
+
+
+def _render_resources(
+    source: template.TemplateSource, staging: Path, recorded: Mapping[str, Any]
+) -> None:
+    """Render the resource every project starts with (the defaults of the template's resource
+    questions: products) into the project, as `fledge add resource` renders one."""
+    if recorded.get("kind", "project") != "project":
+        return
+    with resources.local_copy(source) as local:
+        questions = template.questions(local)
+        if questions is None or questions.rules is None or "resource" not in questions.names:
+            return
+        context = {**resources.shared_answers(recorded), "kind": "resource"}
+        name = str(questions.rules.answers(context)["resource"])
+        with tempfile.TemporaryDirectory(prefix="fledge-resource-") as scratch:
+            data = resources.render_data(staging, recorded, {"resource": name})
+            resources.install(resources.stage(local, staging, data, Path(scratch)), staging)
+    if local is not source:  # rendered from a clone: record the source it was cloned from
+        written = staging / resources.answers_file(name)
+        loaded = yaml.safe_load(written.read_text(encoding="utf-8"))
+        answers.record_source(written, source.src, str(loaded.get("_commit", "")))
 
 
 def _protect_secrets(project: Path) -> None:

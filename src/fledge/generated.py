@@ -55,22 +55,26 @@ def recorded_version(recorded: Mapping[str, Any]) -> tuple[str, str]:
     return source, str(commit)
 
 
-def check_clean_git(project: Path, shown: str) -> None:
+def check_clean_git(
+    project: Path, shown: str, *, command: str = "fledge update", change: str = "the update"
+) -> None:
+    """Refuse a project outside git or with uncommitted changes: `command` leaves `change`
+    uncommitted, to be reviewed (and undone) on its own."""
     if not git.available():
-        raise UserError("git is not installed: fledge update needs it to merge and to review.")
+        raise UserError(f"git is not installed: {command} needs it to merge and to review.")
     if git.toplevel(project) is None:
         raise UserError(
-            f'"{shown}" is not in a git repository: fledge update merges with git and leaves '
+            f'"{shown}" is not in a git repository: {command} merges with git and leaves '
             "the changes for you to review; commit the project first "
             '(git init && git add --all && git commit -m "Initial commit").'
         )
-    dirty = [change.path for change in git.status(project)]
+    dirty = [entry.path for entry in git.status(project)]
     if dirty:
         listed = ", ".join(dirty[:_DIRTY_SHOWN])
         more = f" and {len(dirty) - _DIRTY_SHOWN} more" if len(dirty) > _DIRTY_SHOWN else ""
         raise UserError(
             f'"{shown}" has uncommitted changes ({listed}{more}): commit or stash them first, '
-            "so that the update can be reviewed and undone on its own."
+            f"so that {change} can be reviewed and undone on its own."
         )
 
 

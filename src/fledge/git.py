@@ -156,3 +156,26 @@ def remote_head(source: str, cwd: Path) -> process.Outcome:
 def describe(repo: Path, commit: str) -> str:
     """The ref Copier records for `commit`: its tag, or `TAG-N-gHASH`, or a short hash."""
     return _checked(repo, "describe", "--tags", "--always", commit).output.strip()
+
+
+def head(repo: Path) -> str:
+    return _checked(repo, "rev-parse", "HEAD").output.strip()
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Commit everything in the work tree (an empty commit when nothing changed), skipping
+    hooks: a step of fledge's own, undone by `reset_to`."""
+    _checked(repo, "add", "--all")
+    identity = _identity_overrides(repo, "fledge", "fledge@localhost")
+    _checked(
+        repo,
+        *identity,
+        *("-c", "commit.gpgsign=false"),
+        *("commit", "--quiet", "--no-verify", "--allow-empty", "--message", message),
+    )
+
+
+def reset_to(repo: Path, commit: str) -> None:
+    """Move the branch back to `commit`, leaving every change since in the work tree,
+    uncommitted and unstaged."""
+    _checked(repo, "reset", "--quiet", "--mixed", commit)

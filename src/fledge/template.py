@@ -169,6 +169,11 @@ def _read(source: TemplateSource, relpath: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+def read_file(source: TemplateSource, relpath: str) -> str | None:
+    """A file of a local template at its version (None for a remote one, or a missing file)."""
+    return _read(source, relpath)
+
+
 def _choice_values(choices: Any) -> tuple[str, ...] | None:
     """Copier's `choices:` (a mapping label -> value, or a list) as the accepted values."""
     if isinstance(choices, Mapping):

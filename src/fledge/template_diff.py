@@ -34,12 +34,33 @@ def patterns(value: Any) -> tuple[str, ...]:
 
 
 def _render(
-    clone: Path, commit: str, data: Mapping[str, Any], dest: Path, *, trusted: bool
+    clone: Path,
+    commit: str,
+    data: Mapping[str, Any],
+    dest: Path,
+    *,
+    trusted: bool,
+    answers_file: str | None,
 ) -> Path:
     copier_adapter.copy(
-        str(clone), dest, data=data, vcs_ref=commit, unsafe=trusted, skip_tasks=True
+        str(clone),
+        dest,
+        data=data,
+        vcs_ref=commit,
+        unsafe=trusted,
+        skip_tasks=True,
+        answers_file=answers_file,
     )
     return dest
+
+
+def combined(changes: list[TemplateChanges]) -> TemplateChanges:
+    """The changes of several renders into one project (the project and its resources)."""
+    return TemplateChanges(
+        added=tuple(sorted({path for change in changes for path in change.added})),
+        removed=tuple(sorted({path for change in changes for path in change.removed})),
+        modified=tuple(sorted({path for change in changes for path in change.modified})),
+    )
 
 
 def template_changes(
@@ -52,16 +73,30 @@ def template_changes(
     project: Path,
     trusted: bool,
     refusal: str,
+    answers_file: str | None = None,
 ) -> TemplateChanges:
-    """Render both versions with the project's answers and compare the two trees."""
+    """Render both versions with the project's answers (or a resource's, recorded in
+    `answers_file`) and compare the two trees."""
     with tempfile.TemporaryDirectory(prefix="fledge-compare-") as scratch:
         try:
             old = _files(
-                _render(clone, commits[0], recorded, Path(scratch, "old"), trusted=trusted)
+                _render(
+                    clone,
+                    commits[0],
+                    recorded,
+                    Path(scratch, "old"),
+                    trusted=trusted,
+                    answers_file=answers_file,
+                )
             )
             new = _files(
                 _render(
-                    clone, commits[1], {**recorded, **data}, Path(scratch, "new"), trusted=trusted
+                    clone,
+                    commits[1],
+                    {**recorded, **data},
+                    Path(scratch, "new"),
+                    trusted=trusted,
+                    answers_file=answers_file,
                 )
             )
         except copier_adapter.UntrustedTemplateError as err:

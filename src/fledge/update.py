@@ -7,6 +7,7 @@ shows exactly what the update did and `git reset --hard && git clean -fd` undoes
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +19,12 @@ from packaging.version import Version
 from fledge import (
     answers,
     copier_adapter,
+    formatting,
     generated,
     git,
     origin,
+    registrations,
+    resources,
     template,
     template_diff,
     versions,
@@ -79,6 +83,8 @@ class UpdatePlan:
         needs_trust: the template's commands this update would run (migrations, tasks,
             jinja extensions); refused unless `trusted`.
         up_to_date: the project is at `target` already and no answer changes.
+        config: the template's copier.yml at `target`.
+        registrations: its template/registrations.yml at `target`, if it has one.
     """
 
     project: Path
@@ -90,6 +96,8 @@ class UpdatePlan:
     trusted: bool
     needs_trust: tuple[str, ...]
     up_to_date: bool
+    config: Mapping[str, Any] = field(default_factory=dict)
+    registrations: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,7 @@ def plan_update(options: UpdateOptions, progress: Progress | None = None) -> Upd
             target = git.describe(clone, target_commit)
         _check_direction(clone, (current, current_commit), (target, target_commit))
         new_config = _config(clone, target_commit)
+        registered = git.show(clone, target_commit, registrations.RELPATH)
         questions = template.questions(template.TemplateSource(str(clone), clone, target_commit))
         answers.check(options.data, {}, questions, use_defaults=False)
         needs_trust = _unsafe_features(
@@ -212,15 +221,29 @@ def plan_update(options: UpdateOptions, progress: Progress | None = None) -> Upd
         changes = template_diff.TemplateChanges()
         if not up_to_date:
             with steps.step(f"Comparing the template at {current} and {target}"):
-                changes = template_diff.template_changes(
+                compare = functools.partial(
+                    template_diff.template_changes,
                     clone,
                     (current_commit, target_commit),
-                    generated.answers_only(recorded),
-                    options.data,
                     skip_if_exists=template_diff.patterns(new_config.get("_skip_if_exists")),
                     project=project,
                     trusted=trusted,
                     refusal=_trust_message(where, needs_trust),
+                )
+                answers_now = generated.answers_only(recorded)
+                shared = resources.shared_answers({**answers_now, **options.data})
+                changes = template_diff.combined(
+                    [
+                        compare(answers_now, options.data),
+                        *(
+                            compare(
+                                generated.answers_only(resource),
+                                shared,
+                                answers_file=resources.answers_file(name),
+                            )
+                            for name, resource in resources.recorded(project).items()
+                        ),
+                    ]
                 )
     return UpdatePlan(
         project=project,
@@ -232,6 +255,8 @@ def plan_update(options: UpdateOptions, progress: Progress | None = None) -> Upd
         trusted=trusted,
         needs_trust=needs_trust,
         up_to_date=up_to_date,
+        config=new_config,
+        registrations=registered,
     )
 
 
@@ -244,14 +269,14 @@ def apply_update(plan: UpdatePlan, progress: Progress | None = None) -> UpdateRe
         FledgeError: Copier failed during the update (the message says how to undo).
     """
     steps = progress or Silent()
+    notes: list[str] = []
     if plan.needs_trust and not plan.trusted:
         raise UserError(_trust_message(plan.origin, plan.needs_trust))
     with (
         steps.step(f"Merging {plan.target} into the project (copier update)"),
         origin.fetching(plan.origin),
     ):
-        _run_copier_update(plan)
-    notes: list[str] = []
+        _run_copier_update(plan, notes)
     top = git.toplevel(plan.project) or plan.project
     modified, added, removed, conflicts = work_tree.changes(plan.project, top)
     locked: bool | None = None
@@ -356,11 +381,12 @@ def _trust_message(where: origin.Origin, features: tuple[str, ...]) -> str:
 # Applying
 
 
-def _run_copier_update(plan: UpdatePlan) -> None:
+def _run_copier_update(plan: UpdatePlan, notes: list[str]) -> None:
     try:
         copier_adapter.update(
             plan.project, data=plan.data, vcs_ref=plan.target, unsafe=plan.trusted
         )
+        _update_resources(plan, notes)
     except copier_adapter.UntrustedTemplateError as err:
         raise UserError(_trust_message(plan.origin, plan.needs_trust)) from err
     except FledgeError as err:
@@ -368,6 +394,52 @@ def _run_copier_update(plan: UpdatePlan) -> None:
             err.message,
             details=f"The project may be partly updated; `{_UNDO}` in it undoes the update.",
         ) from err
+
+
+def _update_resources(plan: UpdatePlan, notes: list[str]) -> None:
+    """Copier's update of every resource (its own answers file) after the project's.
+
+    Copier updates only a clean work tree, so each update is committed before the next one,
+    then the branch goes back to where it was: the whole update is left uncommitted.
+    """
+    found = resources.recorded(plan.project)
+    if not found:
+        return
+    shared = resources.shared_answers(generated.read_answers(plan.project, str(plan.project)))
+    start = git.head(plan.project)
+    try:
+        git.commit_all(plan.project, "fledge update: the project (temporary)")
+        for name, recorded in found.items():
+            copier_adapter.update(
+                plan.project,
+                data={key: value for key, value in shared.items() if recorded.get(key) != value},
+                vcs_ref=plan.target,
+                unsafe=plan.trusted,
+                answers_file=resources.answers_file(name),
+            )
+            git.commit_all(plan.project, f"fledge update: the resource {name} (temporary)")
+    finally:
+        git.reset_to(plan.project, start)
+    _register_resources(plan, notes)
+
+
+def _register_resources(plan: UpdatePlan, notes: list[str]) -> None:
+    """Add the registration lines the new template version lists and a resource's shared
+    files lack (a line they have is left alone)."""
+    rules = copier_adapter.Questionnaire(plan.config, lambda _relpath: None)
+    changed: dict[str, str] = {}
+    read = registrations.read_from(plan.project)
+    for name, recorded in resources.recorded(plan.project).items():
+        values = rules.answers(generated.answers_only(recorded))
+        render = functools.partial(rules.render, answers=values)
+        found = registrations.load(plan.registrations, render)
+        try:
+            changed.update(registrations.apply(found, lambda path: changed.get(path) or read(path)))
+        except UserError as err:
+            notes.append(f"{err.message} (the resource {name})")
+    for relpath, text in changed.items():
+        (plan.project / relpath).write_text(text, encoding="utf-8")
+    formatting.sort_imports(plan.project, [path for path in changed if path.endswith(".py")])
 
 
 def _lock(project: Path, notes: list[str]) -> bool:
