@@ -10,10 +10,10 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from .text import Text
 
-# The range of a signed 64-bit integer, the `int` of every database.
+# The range of a signed 64-bit integer, the BIGINT of every database, and its OpenAPI name.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-
+INT64 = {"format": "int64"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
 
@@ -39,6 +39,14 @@ def never_null(schema: dict[str, Any]) -> None:
     """
     [kept] = [member for member in schema.pop("anyOf") if member != {"type": "null"}]
     schema.update(kept)
+
+
+def int64(value: int) -> int:
+    """An integer that a BIGINT holds (validated after the field's own bounds, which the
+    OpenAPI document then shows as they are)."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("must be a signed 64-bit integer")
+    return value
 
 
 def _iso_date(value: object) -> object:
