@@ -8,12 +8,10 @@ from typing import Annotated, Any
 from email_validator import validate_email
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
-from .text import Text
-
-# The range of a signed 64-bit integer, the BIGINT of every database, and its OpenAPI name.
+# The range of a signed 64-bit integer, the BIGINT of every database.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-INT64 = {"format": "int64"}
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
 
@@ -41,14 +39,6 @@ def never_null(schema: dict[str, Any]) -> None:
     schema.update(kept)
 
 
-def int64(value: int) -> int:
-    """An integer that a BIGINT holds (validated after the field's own bounds, which the
-    OpenAPI document then shows as they are)."""
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise ValueError("must be a signed 64-bit integer")
-    return value
-
-
 def _iso_date(value: object) -> object:
     if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
         return value
@@ -74,9 +64,9 @@ def _email_address(value: str) -> str:
 CalendarDate = Annotated[date, BeforeValidator(_iso_date)]
 # An instant, with an offset on the way in; in UTC (`Z`) on the way out.
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
-# An email address, stored as given.
+# An email address (at most 254 characters, as in an SMTP path), stored as given.
 EmailAddress = Annotated[
-    Text,
-    Field(max_length=320, json_schema_extra={"format": "email"}),
+    str,
+    Field(max_length=254, json_schema_extra={"format": "email"}),
     AfterValidator(_email_address),
 ]
