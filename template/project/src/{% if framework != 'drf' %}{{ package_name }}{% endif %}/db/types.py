@@ -7,8 +7,6 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-CENTS = Decimal("0.01")
-
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes, also on SQLite, which stores them without a zone."""
@@ -28,22 +26,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Money(TypeDecorator[Decimal]):
-    """Exact amounts with two decimals: NUMERIC(12, 2), or text on SQLite (no exact type there)."""
+class ExactDecimal(TypeDecorator[Decimal]):
+    """Exact numbers of `digits` digits, `places` of them after the point: NUMERIC(digits,
+    places), or text on SQLite (no exact type there)."""
 
-    impl = Numeric(12, 2)
+    impl = Numeric
     cache_ok = True
 
+    def __init__(self, digits: int, places: int) -> None:
+        super().__init__(digits, places, asdecimal=True)
+        self.digits = digits
+        self.places = places
+        self.quantum = Decimal(1).scaleb(-places)
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(16))
-        return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
+        if dialect.name == "sqlite":  # a sign, the digits and the point
+            return dialect.type_descriptor(String(self.digits + 2))
+        return dialect.type_descriptor(Numeric(self.digits, self.places, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | str | None:
         if value is None:
             return None
-        amount = value.quantize(CENTS)
-        return str(amount) if dialect.name == "sqlite" else amount
+        number = value.quantize(self.quantum)
+        return str(number) if dialect.name == "sqlite" else number
 
     def process_result_value(self, value: object, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value)).quantize(CENTS)
+        return None if value is None else Decimal(str(value)).quantize(self.quantum)
