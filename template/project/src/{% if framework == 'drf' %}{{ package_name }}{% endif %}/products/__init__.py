@@ -1,1 +1,0 @@
-"""Products: CRUD with cursor pages and idempotent creates."""
