@@ -120,7 +120,8 @@ class Rows:
 
 def client_of(api: httpx.Client, account: Account) -> httpx.Client:
     """A client like `api`, authenticated as `account`."""
-    headers = {**api.headers, "Authorization": f"Bearer {account.token}"}
+    headers = httpx.Headers(api.headers)
+    headers["Authorization"] = f"Bearer {account.token}"
     return httpx.Client(base_url=api.base_url, headers=headers, timeout=api.timeout)
 
 
