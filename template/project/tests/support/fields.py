@@ -7,12 +7,15 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 FILTERED = frozenset({"bool", "enum", "ref", "uuid"})
 """The types of the fields a list can be filtered by (equality)."""
+# Samples of date fields are spread over years 1000 to 9999, so unique dates rarely collide.
+FIRST_DAY = date(1000, 1, 1).toordinal()
+LAST_DAY = date(9999, 12, 31).toordinal()
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,10 @@ def sample(field: Field) -> Any:
         case "bool":
             return random.choice([True, False])  # noqa: S311
         case "date":
-            return f"20{random.randint(10, 39)}-0{random.randint(1, 9)}-{random.randint(10, 28)}"  # noqa: S311
+            return date.fromordinal(random.randint(FIRST_DAY, LAST_DAY)).isoformat()  # noqa: S311
         case "datetime":
-            return f"2026-01-{random.randint(10, 28)}T{random.randint(10, 23)}:30:00Z"  # noqa: S311
+            instant = datetime.fromtimestamp(random.randint(0, 2**32), UTC)  # noqa: S311
+            return instant.isoformat().replace("+00:00", "Z")
         case "uuid":
             return str(uuid.uuid4())
         case "enum":
