@@ -1,10 +1,12 @@
-"""What `Client` and `AsyncClient` share: configuration, credentials and response checks."""
+"""What `Client` and `AsyncClient` share: configuration, credentials and response checks,
+and the one method the resources' methods call."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
 import httpx
 
-from ._wire import DELETE_PRODUCT, USER_AGENT, Call
+from ._wire import USER_AGENT, Call
 from .errors import error_from_response
 from .retries import Attempts, RetryPolicy
 
@@ -97,9 +99,25 @@ class BaseClient:
             return response
         if (
             response.status_code == 404
-            and attempts.call.operation is DELETE_PRODUCT
+            and attempts.call.operation.method == "DELETE"
             and attempts.repeated_after_ambiguity
         ):
-            # An earlier attempt whose answer was lost did delete it: the delete is done.
+            # An earlier attempt whose answer was lost did delete the row: the delete is done.
             return response
         raise error_from_response(response, now=self._wall_clock())
+
+
+class Sender(ABC):
+    """What the methods of a resource (`resources/*/methods.py`) need of `Client`."""
+
+    @abstractmethod
+    def _send(self, call: Call) -> httpx.Response:
+        """Send a call with retries and token renewals; the response of its success."""
+
+
+class AsyncSender(ABC):
+    """What the methods of a resource (`resources/*/async_methods.py`) need of `AsyncClient`."""
+
+    @abstractmethod
+    async def _send(self, call: Call) -> httpx.Response:
+        """Send a call with retries and token renewals; the response of its success."""

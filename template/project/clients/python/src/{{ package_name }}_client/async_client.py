@@ -2,22 +2,26 @@
 
 import asyncio
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Self, Unpack
+from typing import Self
 
 import httpx
 from tenacity import AsyncRetrying
 
 from . import _wire as wire
 from ._base import ATTEMPT_FAILURES, BaseClient
-from .errors import ClientError, Unauthorized
-from .models import Price, Product, ProductChanges, ProductPage, Token, User
+from .errors import Unauthorized
+from .models import Token, User
 from .retries import DEFAULT_TIMEOUT, Attempts, RetryPolicy
 
+# fledge: resource imports
 
-class AsyncClient(BaseClient):
+
+class AsyncClient(
+    # fledge: resource methods
+    BaseClient,
+):
     """A client of the API: authentication, retries, pagination and typed errors built in.
 
     Safe to share between tasks of one event loop. Use it as an async context manager, or
@@ -101,89 +105,6 @@ class AsyncClient(BaseClient):
     async def me(self) -> User:
         """The logged-in user."""
         return wire.read_user(await self._send(wire.me()))
-
-    async def create_product(
-        self,
-        *,
-        name: str,
-        price: Price,
-        description: str | None = None,
-        active: bool = True,
-        idempotency_key: str | None = None,
-    ) -> Product:
-        """Create a product, exactly once however many attempts it takes.
-
-        Every attempt carries the same `Idempotency-Key` (a fresh UUID unless you pass one), so
-        a retry after a lost response replays the first result instead of creating a second
-        product. When it raises nevertheless, the exception's `idempotency_key` is that key:
-        calling again with it and the same fields is always safe. Pass your own key to carry a
-        create across processes.
-        """
-        call = wire.create_product(
-            name=name,
-            price=price,
-            description=description,
-            active=active,
-            idempotency_key=idempotency_key,
-        )
-        try:
-            return wire.read_product(await self._send(call))
-        except ClientError as error:
-            error.idempotency_key = call.idempotency_key
-            raise
-
-    async def list_products(
-        self, *, active: bool | None = None, limit: int | None = None, cursor: str | None = None
-    ) -> ProductPage:
-        """One page of products, newest first; pass `next_cursor` back as `cursor`."""
-        call = wire.list_products(active=active, limit=limit, cursor=cursor)
-        return wire.read_page(await self._send(call))
-
-    async def iter_products(
-        self, *, active: bool | None = None, page_size: int | None = None
-    ) -> AsyncIterator[Product]:
-        """Every product, newest first, fetching one page at a time as you iterate."""
-        cursor = None
-        while True:
-            page = await self.list_products(active=active, limit=page_size, cursor=cursor)
-            for product in page.items:
-                yield product
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
-
-    async def get_product(self, product_id: uuid.UUID | str) -> Product:
-        """One product (`NotFound` when there is none with this id)."""
-        return wire.read_product(await self._send(wire.get_product(product_id)))
-
-    async def replace_product(
-        self,
-        product_id: uuid.UUID | str,
-        *,
-        name: str,
-        price: Price,
-        description: str | None = None,
-        active: bool = True,
-    ) -> Product:
-        """Replace a product (PUT): omitted fields return to their defaults."""
-        call = wire.replace_product(
-            product_id, name=name, price=price, description=description, active=active
-        )
-        return wire.read_product(await self._send(call))
-
-    async def update_product(
-        self, product_id: uuid.UUID | str, **changes: Unpack[ProductChanges]
-    ) -> Product:
-        """Change some fields of a product (PATCH); only `description` may be set to None.
-
-        Not retried after an ambiguous failure (see `retries`): a `TransportError` with
-        `maybe_processed` means the change may or may not have been applied.
-        """
-        return wire.read_product(await self._send(wire.update_product(product_id, changes)))
-
-    async def delete_product(self, product_id: uuid.UUID | str) -> None:
-        """Delete a product (`NotFound` when there is none with this id)."""
-        await self._send(wire.delete_product(product_id))
 
     async def _send(self, call: wire.Call) -> httpx.Response:
         """Send a call with retries; when its token is refused, log in again and repeat it."""

@@ -2,22 +2,26 @@
 
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self, Unpack
+from typing import Self
 
 import httpx
 from tenacity import Retrying
 
 from . import _wire as wire
 from ._base import ATTEMPT_FAILURES, BaseClient
-from .errors import ClientError, Unauthorized
-from .models import Price, Product, ProductChanges, ProductPage, Token, User
+from .errors import Unauthorized
+from .models import Token, User
 from .retries import DEFAULT_TIMEOUT, Attempts, RetryPolicy
 
+# fledge: resource imports
 
-class Client(BaseClient):
+
+class Client(
+    # fledge: resource methods
+    BaseClient,
+):
     """A client of the API: authentication, retries, pagination and typed errors built in.
 
     Safe to share between threads. Use it as a context manager, or call `close()`.
@@ -100,88 +104,6 @@ class Client(BaseClient):
     def me(self) -> User:
         """The logged-in user."""
         return wire.read_user(self._send(wire.me()))
-
-    def create_product(
-        self,
-        *,
-        name: str,
-        price: Price,
-        description: str | None = None,
-        active: bool = True,
-        idempotency_key: str | None = None,
-    ) -> Product:
-        """Create a product, exactly once however many attempts it takes.
-
-        Every attempt carries the same `Idempotency-Key` (a fresh UUID unless you pass one), so
-        a retry after a lost response replays the first result instead of creating a second
-        product. When it raises nevertheless, the exception's `idempotency_key` is that key:
-        calling again with it and the same fields is always safe. Pass your own key to carry a
-        create across processes.
-        """
-        call = wire.create_product(
-            name=name,
-            price=price,
-            description=description,
-            active=active,
-            idempotency_key=idempotency_key,
-        )
-        try:
-            return wire.read_product(self._send(call))
-        except ClientError as error:
-            error.idempotency_key = call.idempotency_key
-            raise
-
-    def list_products(
-        self, *, active: bool | None = None, limit: int | None = None, cursor: str | None = None
-    ) -> ProductPage:
-        """One page of products, newest first; pass `next_cursor` back as `cursor`."""
-        call = wire.list_products(active=active, limit=limit, cursor=cursor)
-        return wire.read_page(self._send(call))
-
-    def iter_products(
-        self, *, active: bool | None = None, page_size: int | None = None
-    ) -> Iterator[Product]:
-        """Every product, newest first, fetching one page at a time as you iterate."""
-        cursor = None
-        while True:
-            page = self.list_products(active=active, limit=page_size, cursor=cursor)
-            yield from page.items
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
-
-    def get_product(self, product_id: uuid.UUID | str) -> Product:
-        """One product (`NotFound` when there is none with this id)."""
-        return wire.read_product(self._send(wire.get_product(product_id)))
-
-    def replace_product(
-        self,
-        product_id: uuid.UUID | str,
-        *,
-        name: str,
-        price: Price,
-        description: str | None = None,
-        active: bool = True,
-    ) -> Product:
-        """Replace a product (PUT): omitted fields return to their defaults."""
-        call = wire.replace_product(
-            product_id, name=name, price=price, description=description, active=active
-        )
-        return wire.read_product(self._send(call))
-
-    def update_product(
-        self, product_id: uuid.UUID | str, **changes: Unpack[ProductChanges]
-    ) -> Product:
-        """Change some fields of a product (PATCH); only `description` may be set to None.
-
-        Not retried after an ambiguous failure (see `retries`): a `TransportError` with
-        `maybe_processed` means the change may or may not have been applied.
-        """
-        return wire.read_product(self._send(wire.update_product(product_id, changes)))
-
-    def delete_product(self, product_id: uuid.UUID | str) -> None:
-        """Delete a product (`NotFound` when there is none with this id)."""
-        self._send(wire.delete_product(product_id))
 
     def _send(self, call: wire.Call) -> httpx.Response:
         """Send a call with retries; when its token is refused, log in again and repeat it."""
