@@ -425,6 +425,11 @@ def test_pretend_rerun_writes_nothing(project: Path) -> None:
     result = fledge_add(project, "orders", "quantity:int", "--pretend")
     assert result.exit_code == 0, result.output
     assert "Would change the resource orders" in result.output
+    rows = table_rows(result.output)
+    assert {
+        ("modified", "src/svc/orders.txt"),
+        ("modified", ".fledge/resources/orders.yml"),
+    } == rows
     assert work_tree(project) == before
 
 

@@ -24,6 +24,7 @@ from fledge import (
     origin,
     process,
     resources,
+    template_diff,
     uv,
     work_tree,
 )
@@ -117,7 +118,7 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
         _check(source, {**resources.shared_answers(project_answers), "kind": "resource"}, requested)
         _check_references(parsed, existing, options.name)
         if previous is not None:
-            return _change(options, project, previous, requested, steps, notes)
+            return _change(options, source, project, previous, requested, steps, notes)
         _check_module_free(project, str(project_answers["package_name"]), options.name)
         data = resources.render_data(project, project_answers, requested)
         with (
@@ -184,6 +185,31 @@ def _check_references(
             )
 
 
+def _template_changes(
+    source: templates.TemplateSource,
+    project: Path,
+    previous: Mapping[str, Any],
+    changed: Mapping[str, Any],
+) -> template_diff.TemplateChanges:
+    """What the new answers change in the resource's files: both answers rendered and compared
+    (only the answers file when the template is not a git checkout to render at a version)."""
+    name = str(previous["resource"])
+    if source.root is None or source.vcs_ref is None:
+        return template_diff.TemplateChanges(modified=(resources.answers_file(name),))
+    config = templates.config(source) or {}
+    return template_diff.template_changes(
+        source.root,
+        (source.vcs_ref, source.vcs_ref),
+        generated.answers_only(previous),
+        changed,
+        skip_if_exists=template_diff.patterns(config.get("_skip_if_exists")),
+        project=project,
+        trusted=False,
+        refusal="The template runs its own commands; fledge add resource never runs them.",
+        answers_file=resources.answers_file(name),
+    )
+
+
 def _check_module_free(project: Path, package: str, name: str) -> None:
     """A new resource's name must not be a module of the project's package already."""
     for taken in (Path("src", package, name), Path("src", package, f"{name}.py")):
@@ -195,6 +221,7 @@ def _check_module_free(project: Path, package: str, name: str) -> None:
 
 def _change(
     options: AddOptions,
+    source: templates.TemplateSource,
     project: Path,
     previous: Mapping[str, Any],
     requested: Mapping[str, Any],
@@ -211,12 +238,15 @@ def _change(
     if not changed:
         return AddResult(project, options.name, Outcome.UP_TO_DATE, options.pretend)
     if options.pretend:
+        changes = _template_changes(source, project, previous, changed)
         return AddResult(
             project,
             options.name,
             Outcome.CHANGED,
             pretend=True,
-            modified=(resources.answers_file(options.name),),
+            added=changes.added,
+            modified=changes.modified,
+            warnings=tuple(notes),
         )
     src, commit = generated.recorded_version(previous)
     where = origin.resolve(src, None, project)
