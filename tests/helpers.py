@@ -29,20 +29,27 @@ SLIM_PROJECT_FILES = (
 )
 
 
+# The resource template's files in the slim copy: products is recorded, nothing registered.
+SLIM_RESOURCE_FILES = ("{{ _copier_conf.answers_file }}.jinja",)
+
+
 def copy_slim_template(destination: Path) -> Path:
-    """The template's copier.yml and includes with only SLIM_PROJECT_FILES of its project."""
+    """The template's copier.yml and includes with only SLIM_PROJECT_FILES of its project and
+    SLIM_RESOURCE_FILES of its resource (so no registration lines: their files are left out)."""
     destination.mkdir(parents=True)
     shutil.copy2(REPO_ROOT / "copier.yml", destination / "copier.yml")
     for path in (REPO_ROOT / "template").iterdir():
-        if path.is_dir() and path.name != "project":
+        if path.is_dir() and path.name not in ("project", "resource"):
             shutil.copytree(path, destination / "template" / path.name)
         elif path.is_file():
             (destination / "template").mkdir(exist_ok=True)
             shutil.copy2(path, destination / "template" / path.name)
-    for name in SLIM_PROJECT_FILES:
-        target = destination / "template" / "project" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / "template" / "project" / name, target)
+    (destination / "template" / "registrations.yml").write_text("[]\n")
+    for kind, names in (("project", SLIM_PROJECT_FILES), ("resource", SLIM_RESOURCE_FILES)):
+        for name in names:
+            target = destination / "template" / kind / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / "template" / kind / name, target)
     return destination
 
 
