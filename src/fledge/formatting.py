@@ -16,10 +16,12 @@ def _ruff(project: Path, *args: str) -> process.Outcome:
 
 
 def sort_imports(project: Path, files: Sequence[str]) -> None:
-    """Sort the imports of `files` (project paths) as the project's ruff settings order them;
-    a file ruff cannot parse is left as it is, for the project's own lint to report."""
+    """Sort the imports of `files` (project paths) as the project's ruff settings order them,
+    then lay them out as its formatter does (a registered line may make a line too long); a file
+    ruff cannot parse is left as it is, for the project's own lint to report."""
     if files:
         _ruff(project, "check", "--quiet", "--select", "I", "--fix", "--exit-zero", *files)
+        _ruff(project, "format", "--quiet", *files)
 
 
 def tidy(project: Path, files: Sequence[str]) -> None:
