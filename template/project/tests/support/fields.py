@@ -46,6 +46,28 @@ class Field:
     def filtered(self) -> bool:
         return self.type in FILTERED
 
+    @property
+    def scarce(self) -> bool:
+        """Whether its values are too few to give every row its own: a unique enum.
+
+        Rows leave it null when they may, and a test that gives it a value deletes the row.
+        """
+        return self.unique and self.type == "enum"
+
+    @property
+    def varied(self) -> bool:
+        """Whether it has more than one valid value."""
+        match self.type:
+            case "enum":
+                return len(self.choices) > 1
+            case "int":
+                low, high = int_bounds(self)
+                return low < high
+            case "decimal":
+                smallest, largest = decimal_bounds(self)
+                return smallest < largest
+        return True
+
 
 def sample(field: Field) -> Any:
     """A fresh valid value of a field that is not a `ref`."""
