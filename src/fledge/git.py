@@ -179,3 +179,27 @@ def reset_to(repo: Path, commit: str) -> None:
     """Move the branch back to `commit`, leaving every change since in the work tree,
     uncommitted and unstaged."""
     _checked(repo, "reset", "--quiet", "--mixed", commit)
+
+
+def unmerged_entries(repo: Path) -> str:
+    """The index's entries of files in conflict (`git ls-files --unmerged`: mode, blob, stage
+    and path of each side), for `restore_unmerged` after the index is rebuilt."""
+    return _checked(repo, "ls-files", "--unmerged", "--full-name").output
+
+
+def restore_unmerged(repo: Path, entries: str) -> None:
+    """Mark files in conflict again as `unmerged_entries` recorded them, so that `git status`
+    lists them as such (`UU`) and `git add` resolves them."""
+    lines = [line for line in entries.splitlines() if line.strip()]
+    if not lines:
+        return
+    paths = sorted({line.split("\t", 1)[1] for line in lines})
+    removals = "".join(f"0 {'0' * 40}\t{path}\n" for path in paths)
+    outcome = process.run(
+        ["git", "update-index", "--index-info"],
+        cwd=repo,
+        env=_env(),
+        input=removals + "".join(f"{line}\n" for line in lines),
+    )
+    if not outcome.ok:
+        raise CommandError(f"`{outcome.command}` failed.", details=outcome.tail())

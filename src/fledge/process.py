@@ -50,8 +50,10 @@ def run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    input: str | None = None,
 ) -> Outcome:
-    """Run `args` in `cwd` and return its outcome; a non-zero exit is not an exception.
+    """Run `args` in `cwd` (`input` on its standard input) and return its outcome; a non-zero
+    exit is not an exception.
 
     Raises:
         CommandError: the program is missing or did not finish within `timeout` seconds.
@@ -64,7 +66,8 @@ def run(
             [program, *args[1:]],
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            stdin=subprocess.DEVNULL,
+            input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -400,13 +400,15 @@ def _update_resources(plan: UpdatePlan, notes: list[str]) -> None:
     """Copier's update of every resource (its own answers file) after the project's.
 
     Copier updates only a clean work tree, so each update is committed before the next one,
-    then the branch goes back to where it was: the whole update is left uncommitted.
+    then the branch goes back to where it was: the whole update is left uncommitted, and the
+    files Copier left in conflict are marked unmerged again, as one Copier update leaves them.
     """
     found = resources.recorded(plan.project)
     if not found:
         return
     shared = resources.shared_answers(generated.read_answers(plan.project, str(plan.project)))
     start = git.head(plan.project)
+    conflicts = [git.unmerged_entries(plan.project)]
     try:
         git.commit_all(plan.project, "fledge update: the project (temporary)")
         for name, recorded in found.items():
@@ -417,9 +419,11 @@ def _update_resources(plan: UpdatePlan, notes: list[str]) -> None:
                 unsafe=plan.trusted,
                 answers_file=resources.answers_file(name),
             )
+            conflicts.append(git.unmerged_entries(plan.project))
             git.commit_all(plan.project, f"fledge update: the resource {name} (temporary)")
     finally:
         git.reset_to(plan.project, start)
+        git.restore_unmerged(plan.project, "".join(conflicts))
     _register_resources(plan, notes)
 
 
