@@ -28,6 +28,8 @@ RESOURCES_DIR = ".fledge/resources"
 SHARED_ANSWERS = ("project_name", "project_slug", "package_name", "framework")
 # What a project references without a resource of its own.
 BUILT_IN_REFERENCES = ("users",)
+# The model class a reference to users names (a field's `ref_class`).
+USER_CLASS = "User"
 
 
 def answers_file(name: str) -> str:
