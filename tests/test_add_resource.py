@@ -313,6 +313,11 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
     [
         (("users", "name:str"), 'Invalid resource name "users": the project already uses'),
         (("health", "name:str"), 'Invalid resource name "health"'),
+        (("auth", "name:str"), 'Invalid resource name "auth": the project already uses'),
+        (("product", "name:str"), 'Invalid resource name "product": it must be a plural'),
+        (("product", "n:str", "--singular", "item"), "the resource products uses that name"),
+        (("items", "n:str", "--singular", "product"), "the resource products uses that name"),
+        (("products", "n:str", "--singular", "ware"), 'the singular "product", which cannot'),
         (("Orders", "name:str"), "not a lowercase identifier"),
         (("order-lines", "name:str"), "not a lowercase identifier"),
         (("class", "name:str"), "it is a Python keyword"),

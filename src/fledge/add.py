@@ -110,6 +110,8 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
         "owned": options.owned,
     }
     previous = existing.get(options.name)
+    if previous is not None:
+        _check_same_singular(options, previous)
     singular = options.singular or (previous or {}).get("singular")
     if singular:
         requested["singular"] = singular
@@ -119,9 +121,10 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
         rules = _rules(source)
         _check_references(parsed, existing, options.name)
         requested["fields"] = _with_ref_classes(parsed, existing, rules, context)
-        _check(rules, context, requested)
+        values = _check(rules, context, requested)
         if previous is not None:
             return _change(options, source, project, previous, requested, steps, notes)
+        _check_names_free(values, existing)
         _check_module_free(project, str(project_answers["package_name"]), options.name)
         data = resources.render_data(project, project_answers, requested)
         with (
@@ -191,17 +194,49 @@ def _check(
     rules: copier_adapter.Questionnaire,
     context: Mapping[str, Any],
     requested: Mapping[str, Any],
-) -> None:
-    """The template's own rules (copier.yml's validators) on the requested resource."""
+) -> dict[str, Any]:
+    """The template's own rules (copier.yml's validators) on the requested resource; its
+    answers, the computed ones too."""
     values = rules.answers({**context, **requested})
     name = requested["resource"]
-    for key, label in (("resource", "resource name"), ("singular", "singular")):
-        problem = rules.problem(key, values)
-        if problem is not None:
-            raise UserError(f'Invalid {label} "{values.get(key)}": {problem}.')
+    problem = rules.problem("resource", values)
+    if problem is not None:
+        raise UserError(f'Invalid resource name "{name}": {problem}.')
+    if "singular" not in requested and values.get("singular") == name:
+        raise UserError(
+            f'Invalid resource name "{name}": it must be a plural (orders, not order), or give '
+            "its singular with --singular."
+        )
+    problem = rules.problem("singular", values)
+    if problem is not None:
+        raise UserError(f'Invalid singular "{values.get("singular")}": {problem}.')
     problem = rules.problem("fields", values)
     if problem is not None:
         raise UserError(f"Invalid fields of {name}: {problem}.")
+    return values
+
+
+def _check_same_singular(options: AddOptions, previous: Mapping[str, Any]) -> None:
+    """A resource's singular names its classes, which other resources' references record: it
+    cannot change."""
+    recorded = previous.get("singular")
+    if options.singular is not None and options.singular != recorded:
+        raise UserError(
+            f'Invalid singular "{options.singular}": the resource {options.name} has the '
+            f'singular "{recorded}", which cannot change.'
+        )
+
+
+def _check_names_free(values: Mapping[str, Any], existing: Mapping[str, Mapping[str, Any]]) -> None:
+    """A new resource's plural and singular are no other resource's plural or singular (their
+    classes, routes and client methods would clash)."""
+    for other, answers in existing.items():
+        theirs = {other, answers.get("singular")}
+        for key, label in (("resource", "resource name"), ("singular", "singular")):
+            if values.get(key) in theirs:
+                raise UserError(
+                    f'Invalid {label} "{values.get(key)}": the resource {other} uses that name.'
+                )
 
 
 def _check_references(
