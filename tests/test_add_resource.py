@@ -400,6 +400,23 @@ def test_a_directory_that_is_not_a_project_is_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (".copier-answers.yml", "svc"),
+        (".fledge/resources/products.yml", ".fledge/resources/products.yml"),
+    ],
+)
+def test_broken_answers_are_refused_on_one_line(project: Path, path: str, message: str) -> None:
+    (project / path).write_text("fields: [\n: :\n")
+    commit(project)
+    before = work_tree(project)
+    result = fledge_add(project, "orders", "name:str")
+    assert_refused(result, f"{message} is not valid YAML: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert work_tree(project) == before
+
+
 def test_a_shared_file_without_its_marker_is_refused(project: Path) -> None:
     edit(project, f"{PKG}/registry.py", "    # fledge: resource routers\n", "")
     commit(project)
