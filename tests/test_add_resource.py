@@ -347,6 +347,9 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
         (("orders", "n:ref=nothing"), "ref=nothing names no resource of the project"),
         (("orders", "n:ref=orders"), "a resource cannot refer to itself"),
         (("orders", "n:ref="), "ref= names no resource of the project"),
+        (("orders", "product_id:ref=products", "product:str"), '"product", which is another'),
+        (("orders", "from_id:ref=users"), 'Django names the row it refers to "from", which is a'),
+        (("orders", "save_id:ref=users"), '"save", which is a keyword or a name every model'),
         (("orders", "quantity"), '"quantity" is not FIELD:TYPE'),
         (("orders", "name:str", "--singular", "orders"), "must differ from the plural"),
     ],
@@ -387,6 +390,12 @@ def test_the_templates_rule_wants_the_class_of_a_ref_only(
     else:
         assert problem is not None
         assert message in problem
+
+
+@pytest.mark.parametrize("name", ["source_id", "parent_id", "data_id", "label_id"])
+def test_a_reference_may_hold_a_row_a_serializer_has_an_attribute_of(name: str) -> None:
+    field = {**fields.parse_one(f"{name}:ref=people"), "ref_class": "Person"}
+    assert _fields_problem(field) is None
 
 
 def test_dirty_tree_is_refused(project: Path) -> None:
