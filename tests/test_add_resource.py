@@ -18,6 +18,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from fledge import add, fields
+from fledge import template as templates
 from fledge.cli import app
 from fledge.errors import UserError
 from tests.helpers import REPO_ROOT, SLIM_PROJECT_FILES, git
@@ -163,6 +164,7 @@ def test_parse_fills_every_key_in_the_users_order() -> None:
         "digits": None,
         "choices": None,
         "ref": None,
+        "ref_class": None,
     }
     assert parsed[1]["max"] == "10000"
     assert (parsed[2]["places"], parsed[2]["digits"], parsed[2]["min"]) == (2, 12, "0")
@@ -206,6 +208,7 @@ def test_parse_types_and_canonical_defaults(spec: str, key: str, value: object) 
         ("a:int:optional:optional", 'option "optional" is given twice'),
         ("a:int:min=1:min=2", 'option "min" is given twice'),
         ("a:int:optional=yes", 'option "optional" takes no value'),
+        ("a:ref=products:ref_class=Product", 'unknown option "ref_class"'),
     ],
 )
 def test_parse_refuses_bad_syntax(spec: str, message: str) -> None:
@@ -283,6 +286,17 @@ def test_add_renders_registers_and_leaves_the_change_uncommitted(project: Path) 
     assert recorded["fields"][2]["choices"] == ["open", "paid"]
 
 
+def test_a_reference_names_the_class_the_referenced_resource_records(project: Path) -> None:
+    result = fledge_add(project, "people", "name:str", "--singular", "person")
+    assert result.exit_code == 0, result.output
+    commit(project, "Add people")
+    refs = ("person_id:ref=people", "product_id:ref=products", "holder_id:ref=users", "n:int")
+    result = fledge_add(project, "badges", *refs)
+    assert result.exit_code == 0, result.output
+    recorded = resource_answers(project, "badges")["fields"]
+    assert [field["ref_class"] for field in recorded] == ["Person", "Product", "User", None]
+
+
 def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
     before = work_tree(project)
     result = fledge_add(project, "orders", *ORDERS, "--pretend")
@@ -299,6 +313,11 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
     [
         (("users", "name:str"), 'Invalid resource name "users": the project already uses'),
         (("health", "name:str"), 'Invalid resource name "health"'),
+        (("auth", "name:str"), 'Invalid resource name "auth": the project already uses'),
+        (("product", "name:str"), 'Invalid resource name "product": it must be a plural'),
+        (("product", "n:str", "--singular", "item"), "the resource products uses that name"),
+        (("items", "n:str", "--singular", "product"), "the resource products uses that name"),
+        (("products", "n:str", "--singular", "ware"), 'the singular "product", which cannot'),
         (("Orders", "name:str"), "not a lowercase identifier"),
         (("order-lines", "name:str"), "not a lowercase identifier"),
         (("class", "name:str"), "it is a Python keyword"),
@@ -327,6 +346,10 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
         (("orders", "n:bool:unique"), "unique is not valid for a bool field"),
         (("orders", "n:ref=nothing"), "ref=nothing names no resource of the project"),
         (("orders", "n:ref=orders"), "a resource cannot refer to itself"),
+        (("orders", "n:ref="), "ref= names no resource of the project"),
+        (("orders", "product_id:ref=products", "product:str"), '"product", which is another'),
+        (("orders", "from_id:ref=users"), 'Django names the row it refers to "from", which is a'),
+        (("orders", "save_id:ref=users"), '"save", which is a keyword or a name every model'),
         (("orders", "quantity"), '"quantity" is not FIELD:TYPE'),
         (("orders", "name:str", "--singular", "orders"), "must differ from the plural"),
     ],
@@ -339,6 +362,42 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert work_tree(project) == before
 
 
+def _fields_problem(field: dict[str, Any]) -> str | None:
+    questions = templates.questions(templates.TemplateSource(str(REPO_ROOT), REPO_ROOT))
+    assert questions is not None
+    assert questions.rules is not None
+    values = questions.rules.answers({"kind": "resource", "resource": "badges", "fields": [field]})
+    return questions.rules.problem("fields", values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({}, None),
+        ({"ref_class": None}, "ref_class needs the class of the resource it refers to"),
+        ({"ref_class": "people"}, "ref_class needs the class of the resource it refers to"),
+        ({"type": "int", "ref": None}, "ref_class is only valid for a ref field"),
+    ],
+)
+def test_the_templates_rule_wants_the_class_of_a_ref_only(
+    changes: dict[str, Any], message: str | None
+) -> None:
+    """What plain Copier checks of `ref_class` (fledge fills it, so never trips these)."""
+    field = {**fields.parse_one("person_id:ref=people"), "ref_class": "Person", **changes}
+    problem = _fields_problem(field)
+    if message is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert message in problem
+
+
+@pytest.mark.parametrize("name", ["source_id", "parent_id", "data_id", "label_id"])
+def test_a_reference_may_hold_a_row_a_serializer_has_an_attribute_of(name: str) -> None:
+    field = {**fields.parse_one(f"{name}:ref=people"), "ref_class": "Person"}
+    assert _fields_problem(field) is None
+
+
 def test_dirty_tree_is_refused(project: Path) -> None:
     (project / "notes.txt").write_text("draft\n")
     assert_refused(fledge_add(project, "orders", "name:str"), "has uncommitted changes (notes.txt)")
@@ -348,6 +407,23 @@ def test_dirty_tree_is_refused(project: Path) -> None:
 def test_a_directory_that_is_not_a_project_is_refused(tmp_path: Path) -> None:
     assert_refused(fledge_add(tmp_path, "orders", "name:str"), "is not a project generated")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (".copier-answers.yml", "svc"),
+        (".fledge/resources/products.yml", ".fledge/resources/products.yml"),
+    ],
+)
+def test_broken_answers_are_refused_on_one_line(project: Path, path: str, message: str) -> None:
+    (project / path).write_text("fields: [\n: :\n")
+    commit(project)
+    before = work_tree(project)
+    result = fledge_add(project, "orders", "name:str")
+    assert_refused(result, f"{message} is not valid YAML: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert work_tree(project) == before
 
 
 def test_a_shared_file_without_its_marker_is_refused(project: Path) -> None:

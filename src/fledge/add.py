@@ -110,15 +110,21 @@ def add_resource(options: AddOptions, progress: Progress | None = None) -> AddRe
         "owned": options.owned,
     }
     previous = existing.get(options.name)
+    if previous is not None:
+        _check_same_singular(options, previous)
     singular = options.singular or (previous or {}).get("singular")
     if singular:
         requested["singular"] = singular
     notes: list[str] = []
+    context = {**resources.shared_answers(project_answers), "kind": "resource"}
     with resources.project_template(project, project_answers, notes) as source:
-        _check(source, {**resources.shared_answers(project_answers), "kind": "resource"}, requested)
+        rules = _rules(source)
         _check_references(parsed, existing, options.name)
+        requested["fields"] = _with_ref_classes(parsed, existing, rules, context)
+        values = _check(rules, context, requested)
         if previous is not None:
             return _change(options, source, project, previous, requested, steps, notes)
+        _check_names_free(values, existing)
         _check_module_free(project, str(project_answers["package_name"]), options.name)
         data = resources.render_data(project, project_answers, requested)
         with (
@@ -153,32 +159,94 @@ def _project_answers(project: Path, shown: str) -> dict[str, Any]:
     return recorded
 
 
-def _check(
-    source: templates.TemplateSource, context: Mapping[str, Any], requested: Mapping[str, Any]
-) -> None:
-    """The template's own rules (copier.yml's validators) on the requested resource."""
+def _rules(source: templates.TemplateSource) -> copier_adapter.Questionnaire:
+    """The template's defaults and validators (copier.yml), which must know resources."""
     questions = templates.questions(source)
     if questions is None or "resource" not in questions.names or questions.rules is None:
         raise UserError(
             "The project's template version has no resources: run `fledge update` first."
         )
-    values = questions.rules.answers({**context, **requested})
+    return questions.rules
+
+
+def _with_ref_classes(
+    parsed: Sequence[Mapping[str, Any]],
+    existing: Mapping[str, Mapping[str, Any]],
+    rules: copier_adapter.Questionnaire,
+    context: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """The fields with `ref_class`: the class of the resource a `ref` names, as its recorded
+    answers make it (its singular may not be the guessed one), `User` for users; else None."""
+    filled = []
+    for spec in parsed:
+        ref = spec.get("ref") if spec.get("type") == "ref" else None
+        ref_class = None
+        if ref == "users":
+            ref_class = resources.USER_CLASS
+        elif ref in existing:
+            answers = {**context, **generated.answers_only(existing[str(ref)])}
+            ref_class = str(rules.answers(answers)["resource_class"])
+        filled.append({**spec, "ref_class": ref_class})
+    return filled
+
+
+def _check(
+    rules: copier_adapter.Questionnaire,
+    context: Mapping[str, Any],
+    requested: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The template's own rules (copier.yml's validators) on the requested resource; its
+    answers, the computed ones too."""
+    values = rules.answers({**context, **requested})
     name = requested["resource"]
-    for key, label in (("resource", "resource name"), ("singular", "singular")):
-        problem = questions.rules.problem(key, values)
-        if problem is not None:
-            raise UserError(f'Invalid {label} "{values.get(key)}": {problem}.')
-    problem = questions.rules.problem("fields", values)
+    problem = rules.problem("resource", values)
+    if problem is not None:
+        raise UserError(f'Invalid resource name "{name}": {problem}.')
+    if "singular" not in requested and values.get("singular") == name:
+        raise UserError(
+            f'Invalid resource name "{name}": it must be a plural (orders, not order), or give '
+            "its singular with --singular."
+        )
+    problem = rules.problem("singular", values)
+    if problem is not None:
+        raise UserError(f'Invalid singular "{values.get("singular")}": {problem}.')
+    problem = rules.problem("fields", values)
     if problem is not None:
         raise UserError(f"Invalid fields of {name}: {problem}.")
+    return values
+
+
+def _check_same_singular(options: AddOptions, previous: Mapping[str, Any]) -> None:
+    """A resource's singular names its classes, which other resources' references record: it
+    cannot change."""
+    recorded = previous.get("singular")
+    if options.singular is not None and options.singular != recorded:
+        raise UserError(
+            f'Invalid singular "{options.singular}": the resource {options.name} has the '
+            f'singular "{recorded}", which cannot change.'
+        )
+
+
+def _check_names_free(values: Mapping[str, Any], existing: Mapping[str, Mapping[str, Any]]) -> None:
+    """A new resource's plural and singular are no other resource's plural or singular (their
+    classes, routes and client methods would clash)."""
+    for other, answers in existing.items():
+        theirs = {other, answers.get("singular")}
+        for key, label in (("resource", "resource name"), ("singular", "singular")):
+            if values.get(key) in theirs:
+                raise UserError(
+                    f'Invalid {label} "{values.get(key)}": the resource {other} uses that name.'
+                )
 
 
 def _check_references(
     parsed: Sequence[Mapping[str, Any]], existing: Mapping[str, Any], name: str
 ) -> None:
+    """Every `ref` names a resource of the project or users (one naming itself is left to the
+    template's rule)."""
     known = sorted({*existing, *resources.BUILT_IN_REFERENCES} - {name})
     for spec in parsed:
-        if spec.get("type") == "ref" and spec.get("ref") not in known:
+        if spec.get("type") == "ref" and spec.get("ref") not in (*known, name):
             raise UserError(
                 f'Field "{spec["name"]}": ref={spec["ref"]} names no resource of the project '
                 f"(it has: {', '.join(known)})."

@@ -4,7 +4,8 @@
 Only the syntax is checked here. What a valid field is (known types and options, options that
 fit the type, sound defaults and bounds) is the template's rule: copier.yml's `fields`
 validator, evaluated before rendering. So an unknown type or option is passed on as given for
-the validator to name.
+the validator to name. `ref_class`, the class of the resource a `ref` names, is not an option:
+`fledge add resource` fills it from that resource's recorded answers.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ _KEYS = (
     "digits",
     "choices",
     "ref",
+    "ref_class",
 )
+# Keys fledge fills from the project, never given as options.
+_FILLED = ("ref_class",)
 _OPTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=|$)")
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
@@ -74,6 +78,8 @@ def parse_one(spec: str) -> dict[str, Any]:
     for option in options:
         key, sep, value = option.partition("=")
         key = key.strip()
+        if key in _FILLED:
+            raise UserError(f'Field "{name}": unknown option "{key}" (fledge fills it in).')
         if key in given or (key in _FLAGS and field[key]):
             raise UserError(f'Field "{name}": option "{key}" is given twice.')
         if key in _FLAGS:

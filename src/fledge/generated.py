@@ -16,6 +16,13 @@ ANSWERS_FILE = ".copier-answers.yml"
 _DIRTY_SHOWN = 5
 
 
+def yaml_problem(err: yaml.YAMLError | UnicodeDecodeError) -> str:
+    """What is wrong with a YAML file, on one line: the problem and where ("line 3")."""
+    if isinstance(err, yaml.MarkedYAMLError) and err.problem and err.problem_mark is not None:
+        return f"{err.problem} (line {err.problem_mark.line + 1})"
+    return " ".join(str(err).split())
+
+
 def project_dir(path: Path) -> tuple[Path, str]:
     shown = str(path)
     project = path.expanduser().resolve()
@@ -34,7 +41,9 @@ def read_answers(project: Path, shown: str) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise UserError(f"{ANSWERS_FILE} in {shown} is not valid YAML: {err}") from err
+        raise UserError(
+            f"{ANSWERS_FILE} in {shown} is not valid YAML: {yaml_problem(err)}"
+        ) from err
     if not isinstance(loaded, Mapping) or not loaded.get("_src_path"):
         raise UserError(
             f"{ANSWERS_FILE} in {shown} records no template source (_src_path): it was not "

@@ -20,7 +20,7 @@ import yaml
 from fledge import __version__, answers, copier_adapter, formatting, git, origin, registrations
 from fledge import template as templates
 from fledge.errors import FledgeError, UserError
-from fledge.generated import ANSWERS_FILE, recorded_version
+from fledge.generated import ANSWERS_FILE, recorded_version, yaml_problem
 from fledge.steps import last_line
 
 RESOURCES_DIR = ".fledge/resources"
@@ -28,6 +28,8 @@ RESOURCES_DIR = ".fledge/resources"
 SHARED_ANSWERS = ("project_name", "project_slug", "package_name", "framework")
 # What a project references without a resource of its own.
 BUILT_IN_REFERENCES = ("users",)
+# The model class a reference to users names (a field's `ref_class`).
+USER_CLASS = "User"
 
 
 def answers_file(name: str) -> str:
@@ -42,7 +44,9 @@ def recorded(project: Path) -> dict[str, dict[str, Any]]:
         try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise UserError(f"{RESOURCES_DIR}/{path.name} is not valid YAML: {err}") from err
+            raise UserError(
+                f"{RESOURCES_DIR}/{path.name} is not valid YAML: {yaml_problem(err)}"
+            ) from err
         if isinstance(loaded, Mapping):
             found[str(loaded.get("resource", path.stem))] = dict(loaded)
     return found
