@@ -342,6 +342,8 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
         (("orders", "n:datetime:default=2026-01-31T09:30:00"), "RFC 3339"),
         (("orders", "n:enum"), "an enum needs its values"),
         (("orders", "n:enum=a,a"), "an enum value is given twice"),
+        (("orders", "n:enum=a,b:unique"), "unique is not valid for an enum field"),
+        (("a" * 26, "n:str"), "it is longer than 25 characters"),
         (("orders", "n:enum=a,b:default=c"), "default=c is not one of its values"),
         (("orders", "n:bool:unique"), "unique is not valid for a bool field"),
         (("orders", "n:ref=nothing"), "ref=nothing names no resource of the project"),
