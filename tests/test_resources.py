@@ -56,6 +56,8 @@ ORDERS = (
     "contact:email",
     "status:enum=open,paid,shipped:default=open",
 )
+# The field the tags gain when `fledge add resource tags` runs again.
+WEIGHT = "weight:decimal:optional:places=3"
 EDIT = "# Our own edit, kept by updates.\n"
 RELEASE_LINE = "# Changed in v0.2.0.\n"
 
@@ -81,6 +83,19 @@ def add_resources(project: Path) -> None:
     fledge("add", "resource", "orders", *ORDERS, "--path", project)
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "--message", "Add orders")
+    unchanged = CliRunner().invoke(
+        app, ["add", "resource", "orders", *ORDERS, "--path", str(project)]
+    )
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "orders is up to date" in unchanged.output
+    assert git(project, "status", "--porcelain") == ""
+    # A changed field list: merged into tags' files, and a migration made by the framework's tool
+    # (the project's gates then check that the migrations match the models).
+    fledge("add", "resource", "tags", *TAGS, WEIGHT, "--owned", "--path", project)
+    changed = git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert any("migrations" in line and line.startswith("??") for line in changed), changed
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Tags have a weight")
 
 
 @pytest.fixture(scope="module", params=FRAMEWORKS)
