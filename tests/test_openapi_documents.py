@@ -1,6 +1,7 @@
-"""The three frameworks publish one OpenAPI document: rendered, installed and asked for it,
-their documents are equal once their prose (titles, descriptions, summaries, examples) is
-dropped; key order aside, nothing else is rewritten."""
+"""The three frameworks publish one OpenAPI document: rendered, the same resources added
+(`fledge add resource`: every type and option, references, an owned resource), installed and
+asked for it, their documents are equal once their prose (titles, descriptions, summaries,
+examples) is dropped; key order aside, nothing else is rewritten."""
 
 from __future__ import annotations
 
@@ -11,12 +12,41 @@ import pytest
 from typer.testing import CliRunner
 
 from fledge.cli import app
+from tests.helpers import git
 from tests.test_generated_project import assert_ok, run, uv_command
 
 pytestmark = pytest.mark.slow
 
 FRAMEWORKS = ("fastapi", "flask", "drf")
 PROSE = {"title", "description", "summary", "examples", "example"}
+# Every type and every option of a field, each default kind among them.
+ORDERS = (
+    "code:str:unique:min=3:max=20",
+    "note:text:optional:min=2:max=500",
+    "quantity:int:min=1:max=1000:default=1",
+    "total:decimal:min=0:max=99999.99:places=2:digits=7",
+    "discount:decimal:optional:default=0.5:places=1:digits=3",
+    "paid:bool:default=false",
+    "placed_on:date:default=2026-01-31",
+    "shipped_at:datetime:optional:default=2026-01-31T09:30:00Z",
+    "tracking:uuid:unique:optional",
+    "batch:uuid:default=3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "contact:email:unique",
+    "reply_to:email:optional:default=ann@example.com",
+    "status:enum=open,paid,shipped:default=open",
+    "product_id:ref=products",
+)
+# Owned rows with references: to the users, to another resource, optional.
+DEVICES = (
+    "title:str:unique",
+    "serial:uuid:unique",
+    "enabled:bool:default=false",
+    "seen_at:datetime:optional",
+    "contact:email:unique",
+    "user_id:ref=users",
+    "order_id:ref=orders:optional",
+)
+RESOURCES = {"orders": (ORDERS, ()), "devices": (DEVICES, ("--owned",))}
 
 # Writes the document the service serves at /openapi.json, asked in process, to argv[1].
 DUMP = {
@@ -24,13 +54,13 @@ DUMP = {
 import sys
 from pathlib import Path
 from fastapi.testclient import TestClient
-from orders.main import app
+from shop.main import app
 Path(sys.argv[1]).write_text(TestClient(app).get("/openapi.json").text)
 """,
     "flask": """
 import sys
 from pathlib import Path
-from orders.main import app
+from shop.main import app
 Path(sys.argv[1]).write_text(app.test_client().get("/openapi.json").text)
 """,
     "drf": """
@@ -45,9 +75,15 @@ Path(sys.argv[1]).write_bytes(Client().get("/openapi.json").content)
 
 
 def document_of(tmp_path_factory: pytest.TempPathFactory, framework: str) -> dict[str, Any]:
-    dest = tmp_path_factory.mktemp(framework) / "orders"
+    dest = tmp_path_factory.mktemp(framework) / "shop"
     result = CliRunner().invoke(app, ["new", str(dest), "--defaults", "--framework", framework])
     assert result.exit_code == 0, result.output
+    for name, (fields, options) in RESOURCES.items():
+        command = ["add", "resource", name, *fields, *options, "--path", str(dest)]
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, result.output
+        git(dest, "add", "--all")
+        git(dest, "commit", "--quiet", "--message", f"Add {name}")
     assert_ok(run(dest, uv_command(), "sync", "--locked"))
     dumped = run(
         dest,
@@ -59,7 +95,7 @@ def document_of(tmp_path_factory: pytest.TempPathFactory, framework: str) -> dic
         str(dest / "openapi.json"),
         APP_ENV="test",
         LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="orders.settings",
+        DJANGO_SETTINGS_MODULE="shop.settings",
     )
     assert_ok(dumped)
     document: dict[str, Any] = json.loads((dest / "openapi.json").read_text())
@@ -121,8 +157,12 @@ def test_the_contracts_names_and_no_unused_schema(documents: dict[str, dict[str,
     operations = [operation for item in paths.values() for operation in item.values()]
     assert {operation["operationId"] for operation in operations} == {
         *("getLiveness", "getReadiness", "registerUser", "createToken", "getCurrentUser"),
-        *("createProduct", "listProducts", "getProduct"),
-        *("replaceProduct", "updateProduct", "deleteProduct"),
+        *(
+            f"{verb}{name}"
+            for name in ("Product", "Order", "Device")
+            for verb in ("create", "get", "replace", "update", "delete")
+        ),
+        *("listProducts", "listOrders", "listDevices"),
     }
     used = json.dumps(documents["fastapi"]["paths"])
     for name in documents["fastapi"]["components"]["schemas"]:

@@ -25,6 +25,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def __repr__(self) -> str:  # as migrations write the type
+        return "UTCDateTime()"
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """Exact numbers of `digits` digits, `places` of them after the point: NUMERIC(digits,
@@ -38,6 +41,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         self.digits = digits
         self.places = places
         self.quantum = Decimal(1).scaleb(-places)
+
+    def __repr__(self) -> str:  # as migrations write the type
+        return f"ExactDecimal({self.digits}, {self.places})"
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":  # a sign, the digits and the point

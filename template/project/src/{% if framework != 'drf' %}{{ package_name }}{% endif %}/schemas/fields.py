@@ -70,3 +70,5 @@ EmailAddress = Annotated[
     Field(max_length=254, json_schema_extra={"format": "email"}),
     AfterValidator(_email_address),
 ]
+# An email address in a request body: its schema also says it is not empty.
+SentEmailAddress = Annotated[EmailAddress, Field(min_length=1)]
