@@ -343,6 +343,8 @@ def test_pretend_shows_the_files_and_writes_nothing(project: Path) -> None:
         (("orders", "n:enum"), "an enum needs its values"),
         (("orders", "n:enum=a,a"), "an enum value is given twice"),
         (("orders", "n:enum=a,b:unique"), "unique is not valid for an enum field"),
+        (("orders", "session:bool"), 'field "session": a bool field is a filter of the list'),
+        (("orders", "n:decimal:digits=3"), 'Field "n": unknown option "digits"'),
         (("a" * 26, "n:str"), "it is longer than 25 characters"),
         (("orders", "n:enum=a,b:default=c"), "default=c is not one of its values"),
         (("orders", "n:bool:unique"), "unique is not valid for a bool field"),

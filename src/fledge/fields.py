@@ -41,7 +41,7 @@ _KEYS = (
     "ref_class",
 )
 # Keys fledge fills from the project, never given as options.
-_FILLED = ("ref_class",)
+_FILLED = ("digits", "ref_class")
 _OPTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=|$)")
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
