@@ -24,7 +24,7 @@ RESOURCES = (
     ("tags", "title:str"),
     # The longest name, enums whose types sort by case and by number, a long enum, decimals.
     (
-        "warehouse_stock_adjustments",
+        "warehouse_stock_movements",
         "sku:str:unique:max=40",
         "c_x:enum=a,b",
         "line9:enum=a,b",
