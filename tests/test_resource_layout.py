@@ -30,7 +30,7 @@ RESOURCES = (
         "line9:enum=a,b",
         "line10:enum=a,b:unique:optional",
         "reason:enum=count,damage,refund,shrinkage,theft,transfer_in,transfer_out,cycle_count",
-        "weight_in_kilograms:decimal:places=3:digits=8",
+        "weight_in_kilograms:decimal:places=3",
         "total_with_taxes:decimal:min=0",
         "discount_amount:decimal:optional",
         "order_id:ref=devices:optional",
