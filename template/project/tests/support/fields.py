@@ -47,14 +47,6 @@ class Field:
         return self.type in FILTERED
 
     @property
-    def scarce(self) -> bool:
-        """Whether its values are too few to give every row its own: a unique enum.
-
-        Rows leave it null when they may, and a test that gives it a value deletes the row.
-        """
-        return self.unique and self.type == "enum"
-
-    @property
     def varied(self) -> bool:
         """Whether it has more than one valid value."""
         match self.type:

@@ -75,16 +75,13 @@ class Rows:
     def payload(self, *, everything: bool = True) -> dict[str, Any]:
         """A fresh valid body: every field, or (not `everything`) the required ones alone.
 
-        An optional reference is left null, so a resource may refer to itself, and so is an
-        optional scarce field (`Field.scarce`), so that rows do not run out of its values.
+        An optional reference is left null, so that a resource may refer to itself.
         """
         body: dict[str, Any] = {}
         for field in self.resource.fields:
             if field.type == "ref":
                 if not field.optional:
                     body[field.name] = self.referenced_id(field)
-            elif field.scarce and field.optional:
-                body[field.name] = None
             elif everything or field.required:
                 body[field.name] = types.sample(field)
         return body
@@ -272,7 +269,6 @@ class ResourceContract:
                 assert patched[other.name] == row[other.name], other.name
         assert types.returned_as(field, patched[field.name], value)
         assert patched["updated_at"] >= row["updated_at"]
-        rows.api.delete(rows.url(row))  # its value may be scarce
 
     def test_delete_is_204_and_the_row_is_gone(self, rows: Rows) -> None:
         url = rows.url(rows.create())
@@ -351,7 +347,6 @@ class ResourceContract:
         assert unique_field.name in body["detail"]
         changed = rows.send("PATCH", rows.url(rows.create()), {unique_field.name: value})
         assert_problem(changed, 409)
-        rows.api.delete(rows.url(row))  # its value may be scarce
 
     # References.
 
@@ -415,7 +410,7 @@ class ResourceContract:
         assert all(item[filter_field.name] == wanted[filter_field.name] for item in items)
         if unwanted is not None:
             assert unwanted["id"] not in [item["id"] for item in items]
-            rows.api.delete(rows.url(unwanted))  # their values may be scarce
+            rows.api.delete(rows.url(unwanted))
         rows.api.delete(rows.url(wanted))
 
     def test_a_malformed_filter_is_422_naming_it(self, rows: Rows, filter_field: Field) -> None:
