@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fledge import __version__, answers, copier_adapter, formatting, git, origin, registrations
 from fledge import template as templates
 from fledge.errors import FledgeError, UserError
-from fledge.generated import ANSWERS_FILE, recorded_version, yaml_problem
+from fledge.generated import ANSWERS_FILE, read_yaml, recorded_version
 from fledge.steps import last_line
 
 RESOURCES_DIR = ".fledge/resources"
@@ -41,12 +39,7 @@ def recorded(project: Path) -> dict[str, dict[str, Any]]:
     """The project's resources by name: the answers each one's file records."""
     found: dict[str, dict[str, Any]] = {}
     for path in sorted((project / RESOURCES_DIR).glob("*.yml")):
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise UserError(
-                f"{RESOURCES_DIR}/{path.name} is not valid YAML: {yaml_problem(err)}"
-            ) from err
+        loaded = read_yaml(path, f"{RESOURCES_DIR}/{path.name}")
         if isinstance(loaded, Mapping):
             found[str(loaded.get("resource", path.stem))] = dict(loaded)
     return found
