@@ -3,17 +3,30 @@
 Each connection is a coroutine of the worker's event loop, not a thread, so idle and slow clients
 (slowloris) hold sockets, never the threads that answer everyone else. The request head is
 bounded here, and refused with a problem+json response like every other error of the service.
+
+A worker told to stop (SIGTERM, from gunicorn's master) drains first: for
+`SHUTDOWN_DRAIN_SECONDS` it goes on answering, with /health/ready a 503 and every response
+closing its connection, so load balancers and clients move to other instances; then it stops
+accepting and finishes the requests in flight.
 """
 
+import signal
+import sys
+import threading
 from dataclasses import dataclass
 from http import HTTPStatus
+from types import FrameType
 from typing import ClassVar
 
+from gunicorn.arbiter import Arbiter  # type: ignore[import-untyped]  # ships no type hints
+from uvicorn import Config, Server
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]  # ships no type hints
 
 from .core import problems
+from .core.config import load_settings
 from .core.http import SECURITY_HEADERS, json_bytes, request_id
+from .core.probes import DRAINING
 
 # The request target (path and query): longer is a 414.
 MAX_TARGET_BYTES = 8 * 1024
@@ -80,6 +93,8 @@ class HttpProtocol(HttpToolsProtocol):
         self.in_body = True
         self.head_received = self.head_parsed = 0
         super().on_headers_complete()
+        if DRAINING.is_set() and self.cycle is not None:
+            self.cycle.keep_alive = False  # the response says `Connection: close`
 
     def on_message_complete(self) -> None:
         self.in_body = False
@@ -123,7 +138,33 @@ class HttpProtocol(HttpToolsProtocol):
         return target.split("?", 1)[0]
 
 
+class DrainingServer(Server):
+    """uvicorn's server, which drains for `drain_seconds` when told to stop by SIGTERM."""
+
+    def __init__(self, config: Config, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.drain_seconds = drain_seconds
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGTERM or not self.drain_seconds or DRAINING.is_set():
+            super().handle_exit(sig, frame)
+            return
+        DRAINING.set()
+        stop = threading.Timer(self.drain_seconds, super().handle_exit, (sig, frame))
+        stop.daemon = True
+        stop.start()
+
+
 class Worker(UvicornWorker):  # type: ignore[misc]  # UvicornWorker is untyped
-    """gunicorn's worker for the service: uvicorn with the protocol above."""
+    """gunicorn's worker for the service: uvicorn with the protocol and the drain above."""
 
     CONFIG_KWARGS: ClassVar[dict[str, object]] = {"loop": "auto", "http": HttpProtocol}
+
+    async def _serve(self) -> None:
+        """UvicornWorker's, with the draining server."""
+        self.config.app = self.wsgi
+        server = DrainingServer(self.config, load_settings().shutdown_drain_seconds)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)

@@ -10,6 +10,8 @@ from typing import Literal
 from .errors import ServiceUnavailable
 
 READINESS_TIMEOUT_SECONDS = 2.0
+# Set in a server process told to stop (serving.py): it drains, and is no longer ready.
+DRAINING = threading.Event()
 
 Status = Literal["ok", "error"]
 
@@ -24,8 +26,10 @@ def readiness(
     the deadline included, means "not ready".
 
     Raises:
-        ServiceUnavailable: a check failed; the problem lists every check.
+        ServiceUnavailable: a check failed, or the server is stopping; the problem lists
+            every check.
     """
+    _refuse_while_draining()
     try:
         migrated: bool | None = is_migrated()
     except Exception:  # any failure means "not ready"
@@ -37,12 +41,18 @@ async def async_readiness(
     is_migrated: Callable[[], Awaitable[bool]], ping_redis: Callable[[], Awaitable[object]] | None
 ) -> dict[str, Status]:
     """`readiness` for an asyncio service: each check is cancelled past its deadline."""
+    _refuse_while_draining()
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
             migrated: bool | None = await is_migrated()
     except Exception:  # any failure, the deadline included, means "not ready"
         migrated = None
     return _ready(migrated, None if ping_redis is None else await _async_answers(ping_redis))
+
+
+def _refuse_while_draining() -> None:
+    if DRAINING.is_set():
+        raise ServiceUnavailable("The service is shutting down.", checks={"server": "error"})
 
 
 def _answers(ping: Callable[[], object]) -> bool:
