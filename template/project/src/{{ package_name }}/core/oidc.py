@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import jwt
-from email_validator import EmailNotValidError, validate_email
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from email_validator import EmailNotValidError, validate_email
 
 from .config import Settings
 from .errors import ServiceUnavailable
@@ -98,10 +98,9 @@ class SigningKey:
             return False
         if algorithm.startswith(("RS", "PS")):
             return isinstance(self.public_key, rsa.RSAPublicKey)
-        return (
-            isinstance(self.public_key, ec.EllipticCurvePublicKey)
-            and self.public_key.curve.name == _CURVES.get(algorithm)
-        )
+        if not isinstance(self.public_key, ec.EllipticCurvePublicKey):
+            return False
+        return self.public_key.curve.name == _CURVES.get(algorithm)
 
 
 class KeyCache:
@@ -149,8 +148,7 @@ class KeyCache:
     def _fetch_due(self, kid: str) -> bool:
         now = self._clock()
         throttled = (
-            self._attempted_at is not None
-            and now - self._attempted_at < REFETCH_INTERVAL_SECONDS
+            self._attempted_at is not None and now - self._attempted_at < REFETCH_INTERVAL_SECONDS
         )
         if self._fetched_at is None or now - self._fetched_at >= MAX_KEY_AGE_SECONDS:
             if throttled:  # the provider failed moments ago: do not ask again yet
@@ -265,7 +263,6 @@ class OidcVerifier:
         if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH:
             raise InvalidToken
         return Identity(subject, _email_address(claims.get("email")))
-
 
 
 def _email_address(claim: object) -> str | None:
