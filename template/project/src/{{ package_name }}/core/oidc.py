@@ -1,12 +1,13 @@
 """OpenID Connect resource-server mode: access tokens of an identity provider, verified with the
 keys it publishes (its JWKS), as RFC 8725 and RFC 9068 recommend.
 
-The keys are fetched once and kept in the process. A token signed with a key the cache does not
-know (the provider rotated its keys) triggers one refetch, at most once per
-`REFETCH_INTERVAL_SECONDS`, so a storm of such tokens never becomes a storm of fetches; a
+The keys are fetched when first needed and kept in the process. A token signed with a key the
+cache does not know (the provider rotated its keys) triggers a refetch, at most one such refetch
+per `REFETCH_INTERVAL_SECONDS`, so a storm of such tokens never becomes a storm of fetches; a
 refetch replaces the set, so a key the provider withdrew stops working. Keys older than
 `MAX_KEY_AGE_SECONDS` are refetched too. A provider that cannot be reached when keys are needed
-is a 503 (`IdentityProviderUnavailable`), never an accepted token.
+is a 503 (`IdentityProviderUnavailable`), never an accepted token, and is not asked again
+within the interval.
 
 Fetching is plain blocking HTTP with a short timeout: an asyncio service calls `verify` in a
 worker thread when `verify_cached` says the keys must be fetched first.
@@ -14,6 +15,7 @@ worker thread when `verify_cached` says the keys must be fetched first.
 
 import http.client
 import json
+import math
 import threading
 import time
 import urllib.request
@@ -120,9 +122,10 @@ class KeyCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
-        self._fetched_at: float | None = None  # of the keys held
-        self._attempted_at: float | None = None  # of the last fetch, failed or not
-        self._failed = False
+        self._fetched_at: float | None = None  # when the keys held were fetched
+        # No unknown kid triggers a fetch before then: set by such a fetch, and by a failure.
+        self._quiet_until = -math.inf
+        self._failed = False  # the last fetch failed
 
     def key(self, kid: str, *, may_fetch: bool = True) -> SigningKey:
         """The key named `kid`, fetching the set when it is unknown or old.
@@ -136,25 +139,21 @@ class KeyCache:
         if not self._lock.acquire(blocking=may_fetch):
             raise _FetchNeeded
         try:
-            if not self._fetch_due(kid):
+            now = self._clock()
+            stale = self._fetched_at is None or now - self._fetched_at >= MAX_KEY_AGE_SECONDS
+            quiet = now < self._quiet_until
+            if stale and quiet:  # the provider failed moments ago: do not ask again yet
+                raise IdentityProviderUnavailable
+            if not stale and (kid in self._keys or quiet):
                 return self._known(kid)
             if not may_fetch:
                 raise _FetchNeeded
-            self._refetch()
+            if not stale:  # for an unknown kid: the next such fetch waits for the interval
+                self._quiet_until = now + REFETCH_INTERVAL_SECONDS
+            self._refetch(now)
             return self._known(kid)
         finally:
             self._lock.release()
-
-    def _fetch_due(self, kid: str) -> bool:
-        now = self._clock()
-        throttled = (
-            self._attempted_at is not None and now - self._attempted_at < REFETCH_INTERVAL_SECONDS
-        )
-        if self._fetched_at is None or now - self._fetched_at >= MAX_KEY_AGE_SECONDS:
-            if throttled:  # the provider failed moments ago: do not ask again yet
-                raise IdentityProviderUnavailable
-            return True
-        return kid not in self._keys and not throttled
 
     def _known(self, kid: str) -> SigningKey:
         if kid not in self._keys:
@@ -163,11 +162,15 @@ class KeyCache:
             raise InvalidToken
         return self._keys[kid]
 
-    def _refetch(self) -> None:
-        self._attempted_at = self._clock()
-        self._failed = True
-        keys = _signing_keys(self._fetch(self._jwks_url or self._discover()))
-        self._keys, self._fetched_at, self._failed = keys, self._attempted_at, False
+    def _refetch(self, now: float) -> None:
+        """Replaces the keys with the provider's current set."""
+        try:
+            keys = _signing_keys(self._fetch(self._jwks_url or self._discover()))
+        except IdentityProviderUnavailable:
+            self._failed = True
+            self._quiet_until = now + REFETCH_INTERVAL_SECONDS
+            raise
+        self._keys, self._fetched_at, self._failed = keys, now, False
 
     def _discover(self) -> str:
         url = self._issuer.rstrip("/") + "/.well-known/openid-configuration"
