@@ -126,6 +126,19 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def use_openid_connect(document: dict[str, Any], issuer: str) -> dict[str, Any]:
+    """The document of a service in oidc mode: its bearer tokens are the identity provider's,
+    whose discovery document the one security scheme names."""
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    scheme = {"type": "openIdConnect", "openIdConnectUrl": url}
+    document["components"]["securitySchemes"] = {"OpenIdConnect": scheme}
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            if operation.get("security"):
+                operation["security"] = [{"OpenIdConnect": []}]
+    return document
+
+
 def _problem_response(status: int, schema: str) -> dict[str, Any]:
     return {
         "description": status_title(status),
