@@ -29,7 +29,10 @@ PROBLEM_RESPONSES: dict[str, dict[int, str]] = {
     "getReadiness": {503: "UnhealthyProblem"},
     "registerUser": _problems(409, 413, 415, 422, 429, 503),
     "createToken": _problems(401, 413, 415, 422, 429, 503),
+    "refreshToken": _problems(401, 413, 415, 422, 429, 503),
+    "logout": _problems(413, 415, 422, 429, 503),
     "getCurrentUser": _problems(401, 429, 503),
+    "changePassword": _problems(401, 413, 415, 422, 429, 503),
 }
 # The operations of every resource, by the verb of their operationId (`createProduct`,
 # `listProducts`...). 409: a value of a unique field is taken (create, replace, update), other
@@ -120,6 +123,19 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
             }
     _drop_unused_schemas(document)
     _one_spelling(document)
+    return document
+
+
+def use_openid_connect(document: dict[str, Any], issuer: str) -> dict[str, Any]:
+    """The document of a service in oidc mode: its bearer tokens are the identity provider's,
+    whose discovery document the one security scheme names."""
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    scheme = {"type": "openIdConnect", "openIdConnectUrl": url}
+    document["components"]["securitySchemes"] = {"OpenIdConnect": scheme}
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            if operation.get("security"):
+                operation["security"] = [{"OpenIdConnect": []}]
     return document
 
 
