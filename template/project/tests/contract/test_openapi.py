@@ -11,7 +11,10 @@ OPERATIONS = {
     ("get", "/health/ready"): "getReadiness",
     ("post", "/api/v1/auth/register"): "registerUser",
     ("post", "/api/v1/auth/token"): "createToken",
+    ("post", "/api/v1/auth/refresh"): "refreshToken",
+    ("post", "/api/v1/auth/logout"): "logout",
     ("get", "/api/v1/users/me"): "getCurrentUser",
+    ("put", "/api/v1/users/me/password"): "changePassword",
     ("post", "/api/v1/products"): "createProduct",
     ("get", "/api/v1/products"): "listProducts",
     ("get", "/api/v1/products/{product_id}"): "getProduct",
@@ -20,10 +23,11 @@ OPERATIONS = {
     ("delete", "/api/v1/products/{product_id}"): "deleteProduct",
 }
 RESOURCE_OPERATION = re.compile(r"(create|list|get|replace|update|delete)[A-Z][A-Za-z0-9]*")
-PUBLIC = {"getLiveness", "getReadiness", "registerUser", "createToken"}
+PUBLIC = {"getLiveness", "getReadiness", "registerUser", "createToken", "refreshToken", "logout"}
 SCHEMAS = {
     *("Product", "ProductCreate", "ProductUpdate", "ProductPage"),
     *("User", "Registration", "Login", "PasswordGrant", "Token", "Live", "Ready"),
+    *("RefreshRequest", "RefreshGrant", "PasswordChange"),
     *("Problem", "ValidationProblem", "FieldError", "UnhealthyProblem"),
 }
 

@@ -29,7 +29,10 @@ PROBLEM_RESPONSES: dict[str, dict[int, str]] = {
     "getReadiness": {503: "UnhealthyProblem"},
     "registerUser": _problems(409, 413, 415, 422, 429, 503),
     "createToken": _problems(401, 413, 415, 422, 429, 503),
+    "refreshToken": _problems(401, 413, 415, 422, 429, 503),
+    "logout": _problems(413, 415, 422, 429, 503),
     "getCurrentUser": _problems(401, 429, 503),
+    "changePassword": _problems(401, 413, 415, 422, 429, 503),
 }
 # The operations of every resource, by the verb of their operationId (`createProduct`,
 # `listProducts`...). 409: a value of a unique field is taken (create, replace, update), other
