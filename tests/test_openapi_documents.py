@@ -157,6 +157,7 @@ def test_the_contracts_names_and_no_unused_schema(documents: dict[str, dict[str,
     operations = [operation for item in paths.values() for operation in item.values()]
     assert {operation["operationId"] for operation in operations} == {
         *("getLiveness", "getReadiness", "registerUser", "createToken", "getCurrentUser"),
+        *("refreshToken", "logout", "changePassword"),
         *(
             f"{verb}{name}"
             for name in ("Product", "Order", "Device")
