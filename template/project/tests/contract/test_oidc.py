@@ -87,7 +87,7 @@ def me(api: httpx.Client, token: str) -> httpx.Response:
 def wait_until_a_refetch_is_allowed(provider: Provider) -> None:
     """Lets the refetch interval pass since the JWKS was last fetched."""
     fetches = provider.jwks_fetches
-    time.sleep(REFETCH_INTERVAL_SECONDS + 0.5)
+    time.sleep(max(0.0, REFETCH_INTERVAL_SECONDS + 0.5 - provider.seconds_since_jwks_fetch()))
     assert provider.jwks_fetches == fetches, "the JWKS was fetched without a reason"
 
 

@@ -85,6 +85,7 @@ class Provider:
         self.mode: Mode = "up"
         self._published = [self.rsa, self.ec]
         self._requests: Counter[str] = Counter()
+        self._last_requested: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @property
@@ -101,6 +102,12 @@ class Provider:
         """How many times the JWKS was asked for."""
         with self._lock:
             return self._requests[JWKS_PATH]
+
+    def seconds_since_jwks_fetch(self) -> float:
+        """Seconds since the JWKS was last asked for (infinite if never)."""
+        with self._lock:
+            last = self._last_requested.get(JWKS_PATH)
+        return float("inf") if last is None else time.monotonic() - last
 
     @property
     def discovery_fetches(self) -> int:
@@ -136,6 +143,7 @@ class Provider:
     def count(self, path: str) -> None:
         with self._lock:
             self._requests[path] += 1
+            self._last_requested[path] = time.monotonic()
 
     def claims(self, subject: str, **changes: Any) -> dict[str, Any]:
         """Valid claims for `subject`, valid for five minutes; a change to None drops a claim."""

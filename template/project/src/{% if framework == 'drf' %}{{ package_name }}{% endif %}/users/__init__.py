@@ -1,1 +1,1 @@
-"""Accounts: email and password, access tokens, the current user."""
+"""Accounts: email and password (or an identity provider's subject), tokens and sessions."""

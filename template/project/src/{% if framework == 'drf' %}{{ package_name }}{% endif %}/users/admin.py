@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
@@ -11,6 +13,11 @@ class UserCreationForm(BaseUserCreationForm[User]):
         model = User
         fields = ("email",)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only accounts of the identity provider (OIDC mode) go without an email address.
+        self.fields["email"].required = True
+
 
 class UserChangeForm(BaseUserChangeForm[User]):
     class Meta:
@@ -22,13 +29,13 @@ class UserChangeForm(BaseUserChangeForm[User]):
 class UserAdmin(BaseUserAdmin[User]):
     form = UserChangeForm
     add_form = UserCreationForm
-    list_display = ("email", "is_staff", "is_active", "created_at")
+    list_display = ("email", "subject", "is_staff", "is_active", "created_at")
     list_filter = ("is_staff", "is_superuser", "is_active")
-    search_fields = ("email",)
+    search_fields = ("email", "subject")
     ordering = ("-created_at",)
-    readonly_fields = ("id", "created_at", "last_login")
+    readonly_fields = ("id", "subject", "created_at", "last_login")
     fieldsets = (
-        (None, {"fields": ("id", "email", "password")}),
+        (None, {"fields": ("id", "email", "subject", "password")}),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
