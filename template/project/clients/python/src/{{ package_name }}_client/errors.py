@@ -113,7 +113,7 @@ class ApiError(ClientError):
 
 
 class Unauthorized(ApiError):
-    """401: no token, or a token the service refuses, or wrong login credentials."""
+    """401: no token, a token or refresh token the service refuses, or wrong credentials."""
 
 
 class NotFound(ApiError):

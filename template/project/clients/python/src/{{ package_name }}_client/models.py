@@ -20,26 +20,33 @@ Number = Decimal | int | float | str
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """An account. `email` is None for an account of the identity provider that has none."""
+
     id: UUID
-    email: str
+    email: str | None
     created_at: datetime
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "User":
         return cls(
             id=fields.uuid(data, "id"),
-            email=fields.string(data, "email"),
+            email=fields.optional(fields.string, data, "email"),
             created_at=fields.datetime(data, "created_at"),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """An access token. Its value is left out of `repr`, so it never lands in a log by accident."""
+    """An access token and the refresh token that renews it, with their lifetimes in seconds.
+
+    Both tokens are left out of `repr`, so they never land in a log by accident.
+    """
 
     access_token: str = field(repr=False)
     token_type: str
     expires_in: int
+    refresh_token: str = field(repr=False)
+    refresh_expires_in: int
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Token":
@@ -47,6 +54,8 @@ class Token:
             access_token=fields.string(data, "access_token"),
             token_type=fields.string(data, "token_type"),
             expires_in=fields.integer(data, "expires_in"),
+            refresh_token=fields.string(data, "refresh_token"),
+            refresh_expires_in=fields.integer(data, "refresh_expires_in"),
         )
 
 
