@@ -17,7 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from fledge import add, fields
+from fledge import add, fields, resources
 from fledge import template as templates
 from fledge.cli import app
 from fledge.errors import UserError
@@ -67,6 +67,7 @@ RESOURCE_FILE = """\
 FIRST_MIGRATION = 'revision = "create_{{ resource }}"\ndown_revision = "{{ migration_parent }}"\n'
 MIGRATION_NAME = "{% if framework != 'drf' %}create_{{ resource }}.py{% endif %}.jinja"
 PKG = "src/svc"
+LATER_MIGRATION = 'revision = "0002_later"\ndown_revision = "0001"\n'
 ORDERS = ("product_id:ref=products", "quantity:int:min=1", "status:enum=open,paid:default=open")
 
 
@@ -110,6 +111,9 @@ def resource_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     registry = repo / "template" / "project" / "src" / "{{ package_name }}" / "registry.py.jinja"
     _write(registry, REGISTRY + NAMES)
     _write(repo / "template" / "registrations.yml", REGISTRATIONS + NAMES_REGISTRATION)
+    # A new migration of the project's, after the one revision the template knows.
+    versions = repo / "template" / "project" / "src" / "{{ package_name }}" / "migrations"
+    _write(versions / "versions" / "0002_later.py", LATER_MIGRATION)
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--message", "v0.2.0")
     git(repo, "tag", "v0.2.0")
@@ -538,6 +542,13 @@ def test_update_brings_the_template_to_every_resource_keeping_edits(project: Pat
     assert "M src/svc/orders.txt" in changed
     assert "M .fledge/resources/products.yml" in changed
     assert "src/svc/orders.txt" in result.output
+    # The template's new migration and the resources' chain are joined: one head again.
+    versions = project / PKG / "migrations" / "versions"
+    merge = (versions / "merge_0005.py").read_text()
+    assert 'down_revision: str | Sequence[str] | None = ("0002_later", "create_orders")' in merge
+    assert resources.alembic_head(project, "svc") == "0005"
+    assert resources.merge_alembic_heads(project, "svc") is None
+    assert "merge_0005.py joins them" in " ".join(result.output.split())
 
 
 def test_update_pretend_lists_what_the_template_changes_in_resources(project: Path) -> None:

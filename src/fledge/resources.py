@@ -66,6 +66,48 @@ def next_alembic_revision(project: Path, package: str) -> str:
     return f"{number:04d}"
 
 
+def merge_alembic_heads(project: Path, package: str) -> str | None:
+    """Join an Alembic project's heads with a merge revision when it has several (a template
+    version's new migration follows the revision it knew, the project's resources follow theirs),
+    so that `alembic upgrade head` applies them all; returns the file written, if any."""
+    revisions, parents = _alembic_graph(project, package)
+    heads = sorted(revisions - parents)
+    if len(heads) < 2:
+        return None
+    revision = next_alembic_revision(project, package)
+    path = project / "src" / package / "migrations" / "versions" / f"merge_{revision}.py"
+    text = _MERGE_REVISION.format(
+        revision=revision,
+        listed=", ".join(heads),
+        heads="(" + ", ".join(f'"{head}"' for head in heads) + ")",
+    )
+    path.write_text(text, encoding="utf-8")
+    return path.relative_to(project).as_posix()
+
+
+_MERGE_REVISION = '''"""Merge {listed}: the template's migrations and the project's.
+
+Revision ID: {revision}
+Revises: {listed}
+"""
+
+from collections.abc import Sequence
+
+revision: str = "{revision}"
+down_revision: str | Sequence[str] | None = {heads}
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
 def _alembic_graph(project: Path, package: str) -> tuple[set[str], set[str]]:
     versions = project / "src" / package / "migrations" / "versions"
     revisions: set[str] = set()

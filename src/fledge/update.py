@@ -387,6 +387,7 @@ def _run_copier_update(plan: UpdatePlan, notes: list[str]) -> None:
             plan.project, data=plan.data, vcs_ref=plan.target, unsafe=plan.trusted
         )
         _update_resources(plan, notes)
+        _merge_migration_heads(plan, notes)
     except copier_adapter.UntrustedTemplateError as err:
         raise UserError(_trust_message(plan.origin, plan.needs_trust)) from err
     except FledgeError as err:
@@ -425,6 +426,18 @@ def _update_resources(plan: UpdatePlan, notes: list[str]) -> None:
         git.reset_to(plan.project, start)
         git.restore_unmerged(plan.project, "".join(conflicts))
     _register_resources(plan, notes)
+
+
+def _merge_migration_heads(plan: UpdatePlan, notes: list[str]) -> None:
+    answers = generated.read_answers(plan.project, str(plan.project))
+    if answers.get("framework") == "drf":  # Django orders migrations per app, by dependencies
+        return
+    merge = resources.merge_alembic_heads(plan.project, str(answers.get("package_name")))
+    if merge is not None:
+        notes.append(
+            f"The template's new migrations and the project's formed two Alembic heads: {merge} "
+            "joins them, so `make migrate` applies both."
+        )
 
 
 def _register_resources(plan: UpdatePlan, notes: list[str]) -> None:
