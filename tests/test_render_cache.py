@@ -10,6 +10,7 @@ import copier
 import pytest
 
 from fledge import copier_adapter
+from fledge.errors import FledgeError
 
 COPIER_YML = """\
 _subdirectory: project
@@ -20,9 +21,10 @@ items:
   type: yaml
   default: [alpha, beta]
 """
+# Copier's `yield` in a path: one file per item (its extension keeps state while rendering).
+YIELDED = "project/{% yield item from items %}{{ item }}{% endyield %}.txt.jinja"
 FILES = {
-    # Copier's `yield` in a path: one file per item (its extension keeps state while rendering).
-    "project/{% yield item from items %}{{ item }}{% endyield %}.txt.jinja": "{{ item }} of {{ name }}\n",
+    YIELDED: "{{ item }} of {{ name }}\n",
     "project/README.md.jinja": '# {{ name }}\n{% include "includes/line.jinja" %}\n',
     "project/{{ name }}/{{ name }}.py.jinja": "NAME = {{ name | to_json }}\n",
     "includes/line.jinja": "{% for item in items %}- {{ item | upper }}\n{% endfor %}",
@@ -97,11 +99,12 @@ def test_other_answers_render_from_the_same_compiled_code(
     assert {path for path in cache.rglob("*") if path.is_file()} == stored
 
 
+@pytest.mark.usefixtures("cache")
 def test_an_error_in_the_template_is_reported_on_every_render(
-    template: Path, cache: Path, tmp_path: Path
+    template: Path, tmp_path: Path
 ) -> None:
     (template / "project" / "broken.txt.jinja").write_text("{% if name %}unclosed\n")
 
     for attempt in ("first", "second"):
-        with pytest.raises(copier_adapter.FledgeError, match="failed to render"):
+        with pytest.raises(FledgeError, match="failed to render"):
             render(template, tmp_path / attempt)
