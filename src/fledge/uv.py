@@ -65,8 +65,10 @@ def lock(project: Path) -> process.Outcome:
     return _uv(project, "lock", timeout=LOCK_TIMEOUT_SECONDS)
 
 
-def sync(project: Path) -> process.Outcome:
-    return _uv(project, "sync")
+def sync(project: Path, *, compile_bytecode: bool = False) -> process.Outcome:
+    """`uv sync` in `project`; `compile_bytecode` byte-compiles the environment as it installs
+    it (uv's `--compile-bytecode`)."""
+    return _uv(project, "sync", *(["--compile-bytecode"] if compile_bytecode else []))
 
 
 def run(project: Path, *args: str) -> process.Outcome:
