@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,15 +137,11 @@ def measure(plan: Plan, framework: Framework, *, wrk: str | None) -> Results:
         note = database.wait_for_connections(plan.postgres_url, needed, CONNECTIONS_WAIT_SECONDS)
         if note:
             results.notes.append(note)
-        with ExitStack() as stack:
-            running = {
-                name: stack.enter_context(_start_service(name, tree, plan, db_url))
-                for name, tree in projects.items()
-            }
-            for bare in framework.bares:
-                running[bare.name] = stack.enter_context(
-                    _start_bare(bare.name, bare.module, project, plan, db_url)
-                )
+        launches = [_service(name, tree, plan, db_url) for name, tree in projects.items()]
+        launches += [
+            _bare(bare.name, bare.module, project, plan, db_url) for bare in framework.bares
+        ]
+        with servers.serving(launches) as running:
             headers = {"Authorization": f"Bearer {_sign_up(running[SERVICE])}"}
             product_id = _check_pages(running, headers)
             sent = requests(product_id)
@@ -224,20 +219,16 @@ def _log_path(plan: Plan, name: str, port: int) -> Path:
     return plan.work / f"{slug}-{port}.log"
 
 
-def _start_service(
-    name: str, project: Path, plan: Plan, db_url: str
-) -> AbstractContextManager[servers.Server]:
+def _service(name: str, project: Path, plan: Plan, db_url: str) -> servers.Launch:
     """`make serve`: the Dockerfile's command, the project's gunicorn.conf.py; the JSON access
     log (stdout) goes to the server's log file."""
     port = servers.free_port()
     env = _service_env(plan, db_url, port, rate_limited=name != NO_LIMITS)
     log = _log_path(plan, name, port)
-    return servers.serving(name, ["make", "serve"], cwd=project, env=env, port=port, log=log)
+    return servers.Launch(name, ["make", "serve"], cwd=project, env=env, port=port, log=log)
 
 
-def _start_bare(
-    name: str, module: str, project: Path, plan: Plan, db_url: str
-) -> AbstractContextManager[servers.Server]:
+def _bare(name: str, module: str, project: Path, plan: Plan, db_url: str) -> servers.Launch:
     """A bare app in the service's environment: the settings of the service's gunicorn.conf.py,
     spelled out; run from benchmarks/bare/ so that gunicorn does not read the project's."""
     port = servers.free_port()
@@ -253,7 +244,7 @@ def _start_bare(
     ]
     env = servers.clean_env({"DATABASE_URL": db_url})
     log = _log_path(plan, name, port)
-    return servers.serving(name, argv, cwd=BARE_APPS, env=env, port=port, log=log)
+    return servers.Launch(name, argv, cwd=BARE_APPS, env=env, port=port, log=log)
 
 
 def _sign_up(service: servers.Server) -> str:
