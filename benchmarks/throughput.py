@@ -311,7 +311,7 @@ def _rounds(
             for name in order:
                 if operation not in operations_of(name):
                     continue
-                sample = _sample(running[name], sent[operation], headers, plan.load, wrk)
+                sample = _measured(running[name], sent[operation], headers, plan, wrk, results)
                 print(
                     f"  {label} round {index + 1}/{plan.rounds} {operation:28} {name:42} "
                     f"{sample.requests_per_second:8.0f} req/s",
@@ -319,6 +319,37 @@ def _rounds(
                 )
                 _check(sample, name, operation, running[name], results)
                 results.add(operation, name, sample)
+
+
+def _measured(
+    server: servers.Server,
+    request: load.Request,
+    headers: Mapping[str, str],
+    plan: Plan,
+    wrk: str | None,
+    results: Results,
+) -> load.Sample:
+    """One run, repeated once when PostgreSQL refused the server's connections (other programs
+    on a shared PostgreSQL can hold them all for a while), after waiting for free ones."""
+    logged = server.log.stat().st_size
+    sample = _sample(server, request, headers, plan.load, wrk)
+    if not (sample.refused or sample.connection_errors) or not _starved(server.log, logged):
+        return sample
+    print("  PostgreSQL refused connections (too many clients): once more...", flush=True)
+    needed = plan.workers * CONNECTIONS_PER_WORKER + 2
+    database.wait_for_connections(plan.postgres_url, needed, CONNECTIONS_WAIT_SECONDS)
+    results.notes.append(
+        f"{server.name} on {request.method} {request.path}: a run was repeated because "
+        "PostgreSQL refused connections (too many clients)."
+    )
+    return _sample(server, request, headers, plan.load, wrk)
+
+
+def _starved(log: Path, offset: int) -> bool:
+    """The server's log says, after `offset`, that PostgreSQL had no connection left for it."""
+    with log.open("rb") as text:
+        text.seek(offset)
+        return b"too many clients" in text.read()
 
 
 def _check(

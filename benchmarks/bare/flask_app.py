@@ -20,7 +20,7 @@ from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask, abort, jsonify, request
-from sqlalchemy import Numeric, String, create_engine, select
+from sqlalchemy import DateTime, Numeric, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
@@ -40,8 +40,8 @@ class Product(Base):
     description: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     active: Mapped[bool]
-    created_at: Mapped[datetime] = mapped_column(default=_now)
-    updated_at: Mapped[datetime] = mapped_column(default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 def _iso(moment: datetime) -> str:
