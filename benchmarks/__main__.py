@@ -42,8 +42,8 @@ QUICK = Effort(1, 2, 1, 1, 2, 1, 0, 0)
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Measure fledge's generation speed and the generated service's throughput, "
-        "then rewrite docs/benchmarks.md.",
+        description="Measure fledge's generation speed and each framework's generated service "
+        "beside bare apps of the same framework, then rewrite docs/benchmarks.md.",
     )
     parser.add_argument(
         "--quick",
@@ -204,7 +204,12 @@ def _service(
         profile_seconds=effort.profile_seconds,
         py_spy=throughput.find_py_spy(),
     )
-    return [throughput.measure(plan, frameworks.ALL[key], wrk=found.wrk) for key in args.framework]
+    chosen = [frameworks.ALL[key] for key in args.framework]
+    projects = throughput.prepare(plan, chosen)
+    return [
+        throughput.measure(plan, framework, projects[framework.key], wrk=found.wrk)
+        for framework in chosen
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,17 +118,40 @@ def operations_of(server: str) -> tuple[str, ...]:
     return OPERATIONS if server == SERVICE else (LIST, READ, CREATE)
 
 
-def measure(plan: Plan, framework: Framework, *, wrk: str | None) -> Results:
+def prepare(plan: Plan, chosen: Sequence[Framework]) -> dict[str, dict[str, Path]]:
+    """Every framework's projects, by framework and server: rendered and installed at once
+    (mostly waiting on PyPI and the disk), before anything is measured."""
+    jobs: dict[tuple[str, str], tuple[str | None, Path]] = {}
+    for framework in chosen:
+        work = plan.work / framework.key
+        jobs[framework.key, SERVICE] = (plan.template, work)
+        if plan.compare_with:
+            jobs[framework.key, COMPARED] = (plan.compare_with, work / "compared")
+    print("Rendering and installing the services...", flush=True)
+    keyed = {framework.key: framework for framework in chosen}
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {
+            job: pool.submit(prepare_project, plan.fledge, template, work, keyed[job[0]])
+            for job, (template, work) in jobs.items()
+        }
+    projects: dict[str, dict[str, Path]] = {}
+    for (key, server), future in futures.items():
+        projects.setdefault(key, {})[server] = future.result()
+    for by_server in projects.values():
+        # With --compare-with, the compared service takes the rate-limiting-off server's place:
+        # one more server's connections could exceed PostgreSQL's max_connections.
+        if COMPARED not in by_server:
+            by_server[NO_LIMITS] = by_server[SERVICE]
+    return projects
+
+
+def measure(
+    plan: Plan, framework: Framework, projects: Mapping[str, Path], *, wrk: str | None
+) -> Results:
+    """Measure one framework's `projects` (by server name) beside its bare apps."""
+    print(f"{framework.label}: measuring...", flush=True)
     results = Results(framework)
-    work = plan.work / framework.key
-    project = prepare_project(plan.fledge, plan.template, work, framework)
-    projects = {SERVICE: project, NO_LIMITS: project}
-    if plan.compare_with:
-        # In place of the rate-limiting-off server: one more server's connection pools could
-        # exceed PostgreSQL's default max_connections (100).
-        del projects[NO_LIMITS]
-        compared = prepare_project(plan.fledge, plan.compare_with, work / "compared", framework)
-        projects[COMPARED] = compared
+    project = projects[SERVICE]
     results.versions = package_versions(project, framework.packages)
     with database.scratch_database(plan.postgres_url, framework.key) as db_url:
         _run(["make", "migrate"], cwd=project, env=servers.clean_env({"DATABASE_URL": db_url}))
@@ -163,7 +187,6 @@ def prepare_project(fledge: Path, template: str | None, work: Path, framework: F
     argv += ["--framework", framework.key]
     if template:
         argv += ["--template", template]
-    print(f"{framework.label}: rendering and installing the service...", flush=True)
     _run(argv, cwd=work, env=servers.clean_env({}))
     if not (project / "uv.lock").is_file():
         raise BenchmarkError("`fledge new` wrote no uv.lock (is PyPI reachable?)")
