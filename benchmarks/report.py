@@ -207,7 +207,8 @@ services' `asgi.py` does:
 1. *service*: `make serve` (the Dockerfile's command, the project's `gunicorn.conf.py`) with
    `APP_ENV=production`, PostgreSQL, Redis and rate limiting on. `RATE_LIMIT_DEFAULT` is raised
    to `{throughput.UNLIMITED_RATE}` so that no request is refused, yet each one still runs the
-   token-bucket script in Redis; one JSON access-log line per request goes to a file.
+   token-bucket script in Redis; one JSON access-log line per request goes to a file (the
+   services have no metrics to collect yet).
 2. *service, rate limiting off*: the same with `RATE_LIMIT_ENABLED=false`.
 3. the framework's bare apps, in the service's own environment (same package versions, the
    service's connection settings), without middleware, authentication, rate limiting,
@@ -328,9 +329,10 @@ def _profiles(results: throughput.Results) -> str:
         sections.append(
             f"""### {results.framework.label}, {operation}
 
-py-spy sampled one worker of the *service* ({profile.samples} samples; idle time is not
-sampled). Share of the samples in which the service's own functions were running or waiting on
-a callee:
+py-spy sampled one worker of the *service* ({profile.samples} samples of its threads;
+py-spy leaves out most idle time, but a thread waiting in a C call, such as a database driver's
+`wait` or an a2wsgi thread waiting for work in `Condition.wait`, can still be sampled). Share of
+the samples in which the service's own functions were running or waiting on a callee:
 
 | share | function |
 |---:|---|
