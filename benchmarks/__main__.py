@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> Path:
         host.versions["PostgreSQL"] = database.server_version(args.postgres_url)
         host.versions["Redis"] = database.redis_version(args.redis_url)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # Read now: the checkout can change while the benchmark runs.
+    revision = machine.git_revision(REPO)
     work = Path(tempfile.mkdtemp(prefix="fledge-bench-"))
     try:
         gen = _generation(args, effort, work, found) if "generation" in parts else None
@@ -142,7 +144,7 @@ def run(args: argparse.Namespace) -> Path:
     summary = report.Run(
         date=started,
         command=_command(args),
-        revision=machine.git_revision(REPO),
+        revision=revision,
         quick=args.quick,
         machine=host,
         tool_notes=found.notes,
