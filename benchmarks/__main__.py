@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import database, generation, load, machine, report, throughput, tools
+from benchmarks import database, frameworks, generation, load, machine, report, throughput, tools
 from benchmarks.errors import BenchmarkError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,23 +35,29 @@ class Effort:
 
 # Many short rounds rather than a few long ones: on a shared machine the load changes from one
 # minute to the next, and every round yields one more side-by-side ratio.
-FULL = Effort(12, 5, 3, 3, 4, 3, 2, 10)
-QUICK = Effort(1, 3, 1, 1, 2, 1, 0, 0)
+FULL = Effort(6, 3, 2, 3, 4, 3, 2, 8)
+QUICK = Effort(1, 2, 1, 1, 2, 1, 0, 0)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Measure fledge's generation speed and the generated service's throughput, "
-        "then rewrite docs/benchmarks.md.",
+        description="Measure fledge's generation speed and each framework's generated service "
+        "beside bare apps of the same framework, then rewrite docs/benchmarks.md.",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a short smoke run (1 round of 3 s, no --verify, no profile) written to a "
+        help="a short smoke run (1 round of 2 s, no --verify, no profile) written to a "
         "temporary file unless --output is given",
     )
     parser.add_argument("--only", choices=PARTS, help="run one part only")
+    parser.add_argument(
+        "--framework",
+        action="append",
+        choices=tuple(frameworks.ALL),
+        help="measure this framework's service (repeatable; default: all three)",
+    )
     parser.add_argument("--output", type=Path, help=f"where to write the report ({DOC})")
     parser.add_argument(
         "--template", type=Path, default=REPO, help="the template to measure (this checkout)"
@@ -63,9 +69,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="also serve a project rendered from this template (rate limiting on), alternated "
         "with the others: before/after figures for a template change",
     )
-    parser.add_argument("--rounds", type=int, help="service rounds (12; 1 with --quick)")
-    parser.add_argument("--duration", type=float, help="seconds per load run (5; 3 with --quick)")
-    parser.add_argument("--connections", type=int, default=32, help="open connections (32)")
+    parser.add_argument(
+        "--rounds", type=int, help=f"service rounds ({FULL.rounds}; {QUICK.rounds} with --quick)"
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help=f"seconds per load run ({FULL.seconds}; {QUICK.seconds} with --quick)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=16,
+        help="open connections of the load generator (%(default)s: 8 per worker, as many as "
+        "the WSGI services' threads)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (2)")
     parser.add_argument(
         "--postgres-url",
@@ -81,6 +99,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     effort = QUICK if args.quick else FULL
     args.rounds = args.rounds or effort.rounds
     args.duration = args.duration or effort.seconds
+    args.framework = list(dict.fromkeys(args.framework or frameworks.ALL))
     if args.output is None:
         scratch = Path(tempfile.gettempdir()) / "fledge-benchmarks-quick.md"
         args.output = scratch if args.quick else DOC
@@ -110,6 +129,8 @@ def run(args: argparse.Namespace) -> Path:
         host.versions["PostgreSQL"] = database.server_version(args.postgres_url)
         host.versions["Redis"] = database.redis_version(args.redis_url)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # Read now: the checkout can change while the benchmark runs.
+    revision = machine.git_revision(REPO)
     work = Path(tempfile.mkdtemp(prefix="fledge-bench-"))
     try:
         gen = _generation(args, effort, work, found) if "generation" in parts else None
@@ -122,8 +143,8 @@ def run(args: argparse.Namespace) -> Path:
     host.load_after = machine.load_average()
     summary = report.Run(
         date=started,
-        command="uv run python -m benchmarks" + (" --quick" if args.quick else ""),
-        revision=machine.git_revision(REPO),
+        command=_command(args),
+        revision=revision,
         quick=args.quick,
         machine=host,
         tool_notes=found.notes,
@@ -132,7 +153,7 @@ def run(args: argparse.Namespace) -> Path:
         rounds=args.rounds,
         workers=args.workers,
         generation=gen,
-        throughput=service,
+        throughput=service or [],
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     report.write(summary, args.output)
@@ -155,9 +176,20 @@ def _generation(
     return generation.measure(plan, hyperfine=found.hyperfine)
 
 
+def _command(args: argparse.Namespace) -> str:
+    words = ["uv run python -m benchmarks"]
+    if args.quick:
+        words.append("--quick")
+    if args.only:
+        words.append(f"--only {args.only}")
+    if len(args.framework) < len(frameworks.ALL):
+        words += [f"--framework {key}" for key in args.framework]
+    return " ".join(words)
+
+
 def _service(
     args: argparse.Namespace, effort: Effort, work: Path, found: tools.Tools
-) -> throughput.Results:
+) -> list[throughput.Results]:
     print("Service throughput (this takes a while)...", flush=True)
     template = args.template.resolve()
     plan = throughput.Plan(
@@ -174,7 +206,12 @@ def _service(
         profile_seconds=effort.profile_seconds,
         py_spy=throughput.find_py_spy(),
     )
-    return throughput.measure(plan, wrk=found.wrk)
+    chosen = [frameworks.ALL[key] for key in args.framework]
+    projects = throughput.prepare(plan, chosen)
+    return [
+        throughput.measure(plan, framework, projects[framework.key], wrk=found.wrk)
+        for framework in chosen
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from benchmarks.errors import BenchmarkError
 
 # Distinct timestamps one second apart, so the newest-first order is the insertion order.
 _SEED = """
-INSERT INTO products (id, name, description, price, active, created_at, updated_at)
+INSERT INTO {table} (id, name, description, price, active, created_at, updated_at)
 SELECT gen_random_uuid(), 'Product ' || i, 'The description of product ' || i,
        (i %% 100000) / 100.0, i %% 7 <> 0,
        now() - i * interval '1 second', now() - i * interval '1 second'
@@ -36,10 +37,43 @@ def server_version(admin_url: str) -> str:
     return str(row[0]) if row else "unknown"
 
 
+def free_connections(admin_url: str) -> int:
+    """How many more connections PostgreSQL accepts now (superuser slots aside): none when it
+    refuses this one."""
+    try:
+        with psycopg.connect(admin_url, connect_timeout=5) as connection:
+            row = connection.execute(
+                "SELECT current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+                " - (SELECT count(*) FROM pg_stat_activity)"
+            ).fetchone()
+    except psycopg.OperationalError:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def wait_for_connections(admin_url: str, needed: int, timeout_seconds: float) -> str | None:
+    """Wait until PostgreSQL has `needed` free connections; a note when it never did: other
+    programs on a shared server can hold them, and the servers would then answer 503."""
+    deadline = time.monotonic() + timeout_seconds
+    free = free_connections(admin_url)
+    if free < needed:
+        print(f"Waiting for PostgreSQL: {free} free connections, {needed} needed...", flush=True)
+    while free < needed and time.monotonic() < deadline:
+        time.sleep(5)
+        free = free_connections(admin_url)
+    if free < needed:
+        return (
+            f"PostgreSQL had {free} free connections, not the {needed} the servers may open "
+            f"(other programs held the rest after {timeout_seconds:.0f} s of waiting)."
+        )
+    return None
+
+
 @contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
+def scratch_database(admin_url: str, suffix: str) -> Iterator[str]:
     """Create an empty database, yield its URL, and drop it afterwards whatever happens."""
-    name = f"fledge_bench_{os.getpid()}"
+    name = f"fledge_bench_{os.getpid()}_{suffix}"
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -51,13 +85,14 @@ def scratch_database(admin_url: str) -> Iterator[str]:
             connection.execute(drop.format(sql.Identifier(name)))
 
 
-def seed_products(url: str, count: int) -> None:
+def seed_products(url: str, table: str, count: int) -> None:
     """Insert `count` products in one statement (the schema comes from the service's
     migrations) and refresh the planner's statistics."""
+    name = sql.Identifier(table)
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(_SEED, {"count": count})
-        connection.execute("ANALYZE products")
-        row = connection.execute("SELECT count(*) FROM products").fetchone()
+        connection.execute(sql.SQL(_SEED).format(table=name), {"count": count})
+        connection.execute(sql.SQL("ANALYZE {}").format(name))
+        row = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone()
     if not row or row[0] != count:
         raise BenchmarkError(f"seeding wrote {row[0] if row else 0} products, not {count}")
 

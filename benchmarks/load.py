@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +34,17 @@ class Load:
 
 
 @dataclass(frozen=True)
+class Request:
+    """What every request of a run sends: a method, a path, a JSON body, and, when `keyed`, a
+    fresh `Idempotency-Key` each time (never seen before: every request creates)."""
+
+    path: str
+    method: str = "GET"
+    body: str = ""
+    keyed: bool = False
+
+
+@dataclass(frozen=True)
 class Sample:
     """One load run: throughput, latency percentiles (milliseconds), refusals (answers other
     than 2xx) and connection errors."""
@@ -50,17 +62,24 @@ class Sample:
     cpu_ms_per_request: float = float("nan")
 
 
-def run(url: str, headers: Mapping[str, str], load: Load, *, wrk: str | None) -> Sample:
-    """Load `url` (GET) and measure it; any non-2xx answer or socket error is a failure."""
+def run(
+    base_url: str, request: Request, headers: Mapping[str, str], load: Load, *, wrk: str | None
+) -> Sample:
+    """Send `request` to the server at `base_url` and measure it; any non-2xx answer or socket
+    error is a failure."""
+    # A new prefix per run: keys never repeat, so no create is ever a replay.
+    prefix = f"bench-{secrets.token_hex(6)}" if request.keyed else ""
     if wrk:
-        return _wrk(wrk, url, headers, load)
-    return asyncio.run(_python(url, headers, load))
+        return _wrk(wrk, base_url + request.path, request, prefix, headers, load)
+    return asyncio.run(_python(base_url + request.path, request, prefix, headers, load))
 
 
 # wrk
 
 
-def _wrk(wrk: str, url: str, headers: Mapping[str, str], load: Load) -> Sample:
+def _wrk(
+    wrk: str, url: str, request: Request, prefix: str, headers: Mapping[str, str], load: Load
+) -> Sample:
     argv = [
         wrk,
         f"--threads={load.threads}",
@@ -74,7 +93,11 @@ def _wrk(wrk: str, url: str, headers: Mapping[str, str], load: Load) -> Sample:
     for name, value in headers.items():
         argv += ["--header", f"{name}: {value}"]
     done = subprocess.run(
-        [*argv, url], capture_output=True, text=True, timeout=load.seconds + 60, check=False
+        [*argv, url, request.method, request.body, prefix],
+        capture_output=True,
+        text=True,
+        timeout=load.seconds + 60,
+        check=False,
     )
     if done.returncode != 0:
         raise BenchmarkError(f"wrk failed on {url}: {done.stderr.strip() or done.stdout.strip()}")
@@ -127,20 +150,30 @@ class _Tally:
     latencies_ms: list[float]
     refused: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    sent: int = 0
 
 
-async def _python(url: str, headers: Mapping[str, str], load: Load) -> Sample:
+async def _python(
+    url: str, request: Request, prefix: str, headers: Mapping[str, str], load: Load
+) -> Sample:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    fields = {"Host": f"{host}:{port}", **headers}
+    if request.body:
+        fields |= {"Content-Type": "application/json", "Content-Length": str(len(request.body))}
     tally = _Tally(latencies_ms=[])
     started = time.perf_counter()
     deadline = started + load.seconds
+
+    def encode(number: int) -> bytes:
+        keyed = {"Idempotency-Key": f"{prefix}-{number}"} if prefix else {}
+        lines = [f"{request.method} {target} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in (fields | keyed).items()]
+        return ("\r\n".join(lines) + "\r\n\r\n" + request.body).encode()
+
     await asyncio.gather(
-        *(_connection(host, port, request, deadline, tally) for _ in range(load.connections))
+        *(_connection(host, port, encode, deadline, tally) for _ in range(load.connections))
     )
     elapsed = time.perf_counter() - started
     latencies = sorted(tally.latencies_ms)
@@ -155,12 +188,15 @@ async def _python(url: str, headers: Mapping[str, str], load: Load) -> Sample:
     )
 
 
-async def _connection(host: str, port: int, request: bytes, deadline: float, tally: _Tally) -> None:
+async def _connection(
+    host: str, port: int, encode: Callable[[int], bytes], deadline: float, tally: _Tally
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
             sent = time.perf_counter()
-            writer.write(request)
+            tally.sent += 1
+            writer.write(encode(tally.sent))
             status = await asyncio.wait_for(_response(reader), TIMEOUT_SECONDS)
             if 200 <= status < 300:
                 tally.latencies_ms.append((time.perf_counter() - sent) * 1000)

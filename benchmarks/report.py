@@ -9,9 +9,17 @@ from pathlib import Path
 from benchmarks import generation, load, machine, stats, throughput
 
 FINDINGS = Path(__file__).with_name("findings.md")
-GENERATION_GOAL = 0.10  # fledge adds at most 10% to copier copy
-THROUGHPUT_GOAL = 0.80  # the service keeps at least 80% of the baseline's throughput
-RATE_LIMIT_GOAL = 0.10  # rate limiting costs at most 10%
+GENERATION_GOAL = 0.05  # fledge adds at most 5% to copier copy
+VERIFY_GOAL_SECONDS = 30.0  # fledge new --verify, warm
+# The service keeps at least this share of its bare app's requests/s.
+THROUGHPUT_GOALS = {
+    throughput.LIST: 0.80,
+    throughput.READ: 0.80,
+    throughput.CREATE: 0.70,
+    throughput.CREATE_KEYED: 0.70,
+}
+RATE_LIMIT_GOAL = 0.05  # rate limiting costs at most 5%
+LIMITED = (throughput.LIST, throughput.READ, throughput.CREATE)
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,7 @@ class Run:
     rounds: int
     workers: int
     generation: generation.Results | None
-    throughput: throughput.Results | None
+    throughput: Sequence[throughput.Results]
 
 
 def write(run: Run, path: Path) -> None:
@@ -39,8 +47,8 @@ def write(run: Run, path: Path) -> None:
         _machine(run),
         _method(run),
         _generation(run.generation),
-        _throughput(run),
-        _profile(run.throughput),
+        *(_throughput(results) for results in run.throughput),
+        *(_profiles(results) for results in run.throughput),
         FINDINGS.read_text().strip() if FINDINGS.is_file() else "",
     ]
     path.write_text("\n\n".join(section for section in sections if section) + "\n")
@@ -53,20 +61,25 @@ def generation_overhead(pair: generation.Pair) -> float:
     return stats.median(pair.fledge) / stats.median(pair.copier) - 1
 
 
-def throughput_ratio(results: throughput.Results, endpoint: str, name: str, base: str) -> float:
+def throughput_ratio(results: throughput.Results, operation: str, name: str, base: str) -> float:
     """The median of the round-by-round ratios of `name`'s and `base`'s requests per second."""
-    samples = results.samples.get(endpoint, {})
-    ours = [s.requests_per_second for s in samples.get(name, [])]
-    theirs = [s.requests_per_second for s in samples.get(base, [])]
+    ours = [s.requests_per_second for s in results.series(operation, name)]
+    theirs = [s.requests_per_second for s in results.series(operation, base)]
+    if len(ours) != len(theirs):
+        return float("nan")
     return stats.median(stats.paired_ratios(ours, theirs))
 
 
-def cpu_ratio(results: throughput.Results, endpoint: str, name: str, base: str) -> float:
+def cpu_ratio(results: throughput.Results, operation: str, name: str, base: str) -> float:
     """`name`'s median server CPU time per request over `base`'s."""
-    samples = results.samples.get(endpoint, {})
-    ours = stats.median([s.cpu_ms_per_request for s in samples.get(name, [])])
-    theirs = stats.median([s.cpu_ms_per_request for s in samples.get(base, [])])
+    ours = stats.median([s.cpu_ms_per_request for s in results.series(operation, name)])
+    theirs = stats.median([s.cpu_ms_per_request for s in results.series(operation, base)])
     return ours / theirs if theirs else float("nan")
+
+
+def rate_limit_cost(results: throughput.Results, operation: str) -> float:
+    """The share of requests/s the service loses to rate limiting (round by round)."""
+    return 1 - throughput_ratio(results, operation, throughput.SERVICE, throughput.NO_LIMITS)
 
 
 def _verdict(met: bool) -> str:
@@ -78,25 +91,53 @@ def _summary(run: Run) -> str:
     for pair in run.generation.pairs if run.generation else []:
         added = generation_overhead(pair)
         rows.append(
-            f"| `fledge new` (no git, no lock) adds at most 10% to `copier copy`, {pair.name} "
-            f"| {added:+.1%} | {_verdict(added <= GENERATION_GOAL)} |"
+            f"| `fledge new` (no git, no lock) adds at most {GENERATION_GOAL:.0%} to "
+            f"`copier copy`, {pair.name} | {added:+.1%} | {_verdict(added <= GENERATION_GOAL)} |"
         )
-    page = throughput.PRODUCTS_PAGE
-    if run.throughput and run.throughput.samples:
-        ratio = throughput_ratio(run.throughput, page, throughput.SERVICE, throughput.BASELINE)
-        cpu = cpu_ratio(run.throughput, page, throughput.BASELINE, throughput.SERVICE)
-        rows.append(
-            f"| the service serves at least 0.8 of the baseline's requests/s on `{page}` "
-            f"| {ratio:.2f} (CPU per request, baseline / service: {cpu:.2f}) "
-            f"| {_verdict(ratio >= THROUGHPUT_GOAL)} |"
-        )
-    if run.throughput and throughput.NO_LIMITS in run.throughput.samples.get(page, {}):
-        kept = throughput_ratio(run.throughput, page, throughput.SERVICE, throughput.NO_LIMITS)
-        rows.append(
-            f"| rate limiting (Redis) costs at most 10% on `{page}` "
-            f"| {1 - kept:.1%} | {_verdict(1 - kept <= RATE_LIMIT_GOAL)} |"
-        )
+    if run.generation:
+        verify = f"| `fledge new --verify` takes at most {VERIFY_GOAL_SECONDS:.0f} s (warm) "
+        took = stats.median(run.generation.verify)
+        if run.generation.verify:
+            rows.append(f"{verify}| {took:.1f} s | {_verdict(took <= VERIFY_GOAL_SECONDS)} |")
+        else:
+            rows.append(f"{verify}| not measured (`--quick`) | |")
+    for results in run.throughput:
+        rows += _throughput_goals(results)
     return "## Summary\n\n" + "\n".join(rows)
+
+
+def _throughput_goals(results: throughput.Results) -> list[str]:
+    framework = results.framework
+    rows = []
+    for operation, goal in THROUGHPUT_GOALS.items():
+        if not results.series(operation, throughput.SERVICE):
+            continue
+        ratio = throughput_ratio(results, operation, throughput.SERVICE, framework.bare.name)
+        cpu = cpu_ratio(results, operation, framework.bare.name, throughput.SERVICE)
+        also = [
+            f"{throughput_ratio(results, operation, throughput.SERVICE, other.name):.2f} "
+            f"of {other.name}"
+            for other in framework.bares[1:]
+        ]
+        rows.append(
+            f"| {framework.label} service, {operation}: at least {goal:.2f} of "
+            f"{framework.bare.name}'s requests/s | {ratio:.2f} (CPU per request, bare / service: "
+            f"{cpu:.2f}{''.join(f'; {text}' for text in also)}) "
+            f"| {_verdict(ratio >= goal)} |"
+        )
+    costs = {
+        operation: rate_limit_cost(results, operation)
+        for operation in LIMITED
+        if results.series(operation, throughput.NO_LIMITS)
+    }
+    if costs:
+        measured = ", ".join(f"{operation} {cost:.1%}" for operation, cost in costs.items())
+        met = all(cost <= RATE_LIMIT_GOAL for cost in costs.values())
+        rows.append(
+            f"| {framework.label}: rate limiting (Redis) costs at most {RATE_LIMIT_GOAL:.0%} "
+            f"| {measured} | {_verdict(met)} |"
+        )
+    return rows
 
 
 # Sections
@@ -126,9 +167,9 @@ def _machine(run: Run) -> str:
         f"- load average (1, 5, 15 min) before: {m.load_before}; after: {m.load_after}",
         "- versions: " + ", ".join(f"{name} {value}" for name, value in m.versions.items()),
     ]
-    if run.throughput and run.throughput.versions:
-        service = ", ".join(f"{k} {v}" for k, v in run.throughput.versions.items())
-        lines.append(f"- the generated service's packages (from its uv.lock): {service}")
+    for results in run.throughput:
+        service = ", ".join(f"{k} {v}" for k, v in results.versions.items())
+        lines.append(f"- the {results.framework.label} service's packages (its uv.lock): {service}")
     lines += [f"- note: {note}" for note in run.tool_notes]
     return "\n".join(lines)
 
@@ -137,6 +178,7 @@ def _method(run: Run) -> str:
     timer = "hyperfine" if "hyperfine" in run.machine.versions else "a Python timer (no hyperfine)"
     loader = "wrk" if "wrk" in run.machine.versions else "a Python asyncio load generator (no wrk)"
     lo = run.load
+    measured = ", ".join(results.framework.label for results in run.throughput) or "none"
     return f"""## Method
 
 **Generation.** `fledge new --defaults --no-git --no-lock` and `copier copy --defaults --quiet`
@@ -153,38 +195,48 @@ uncommitted changes; what fledge renders when run from a checkout). Then the ful
 (with `uv lock` against PyPI with a warm uv cache, `git init` and the first commit), and
 `fledge new --verify` (also `uv sync` and the generated project's own test suite on SQLite).
 
-**Service throughput.** fledge renders the FastAPI service and `make install` installs it; a
-fresh PostgreSQL database is created, migrated with `make migrate`, filled with
+**Service throughput** (frameworks measured: {measured}). For each framework in turn, fledge
+renders the service (`--framework`, every other answer at its default) and `make install`
+installs it; a fresh PostgreSQL database is created, migrated with `make migrate`, filled with
 {throughput.PRODUCTS:,} products by one SQL statement over `generate_series`, and dropped at the
-end. Three servers run at once, each with gunicorn, the `uvicorn_worker.UvicornWorker` class and
-{run.workers} workers:
+end. Then these servers run at once, each under gunicorn with {run.workers} workers of uvicorn's
+worker class (`{throughput.WORKER_CLASS}`, which the services' own worker class extends to bound
+request heads), the WSGI apps (Flask, Django) in a2wsgi's pool of 8 threads per worker as the
+services' `asgi.py` does:
 
-1. *service*: `make serve` (the Dockerfile's command, `gunicorn.conf.py`) with `APP_ENV=production`,
-   PostgreSQL, Redis and rate limiting on. `RATE_LIMIT_DEFAULT` is raised to
-   `{throughput.UNLIMITED_RATE}` so that no request is refused, yet each one still runs the
-   token-bucket script in Redis; one JSON access-log line per request goes to a file.
+1. *service*: `make serve` (the Dockerfile's command, the project's `gunicorn.conf.py`) with
+   `APP_ENV=production`, PostgreSQL, Redis and rate limiting on. `RATE_LIMIT_DEFAULT` is raised
+   to `{throughput.UNLIMITED_RATE}` so that no request is refused, yet each one still runs the
+   token-bucket script in Redis; one JSON access-log line per request goes to a file (the
+   services have no metrics to collect yet).
 2. *service, rate limiting off*: the same with `RATE_LIMIT_ENABLED=false`.
-3. *baseline*: `benchmarks/baseline_app.py`, a minimal FastAPI app in the service's own
-   environment (same package versions), without middleware, authentication or logging, that
-   runs the same products query (SQLAlchemy asyncio session on asyncpg, the service's pool
-   settings) over the same table and returns the same JSON.
+3. the framework's bare apps, in the service's own environment (same package versions, the
+   service's connection settings), without middleware, authentication, rate limiting,
+   idempotency or logging, doing the same queries over the same table and answering the same
+   JSON: `benchmarks/bare/fastapi_app.py` (FastAPI, async SQLAlchemy on asyncpg),
+   `flask_app.py` (Flask, SQLAlchemy on psycopg), and for DRF both `drf_app.py` (generic views
+   and a `ModelSerializer`) and `django_app.py` (plain Django, its ORM and `JsonResponse`).
 
-A user is registered through the service's API; every request carries its bearer token
-(the baseline ignores it). The servers must answer the same 20 products before anything is
-timed. After a {run.warmup_seconds:.0f} s warm-up of each, {loader} loads `GET /health/live`
-and `GET /api/v1/products?limit=20` with {lo.connections} connections ({lo.threads} load
-thread, 10 s timeout) for {lo.seconds:.0f} s per run, {run.rounds} rounds; each round measures
-every server once, the order rotated round by round. More than 0.1% of answers other than 2xx
-or connection errors in a run, or any 429, stops the benchmark; fewer are listed in a note.
-Figures are medians over the rounds; a ratio is the median of the round-by-round ratios. The
-load generator shares the machine's two cores with the servers, PostgreSQL and Redis, so
-absolute figures move with the machine's load; the ratios much less.
+A user is registered through the service's API; every request carries its bearer token (the
+bare apps ignore it). The servers must answer the same page of 20 products, and the same first
+product, before anything is timed. The operations: *list* (`GET {throughput.PAGE_PATH}`),
+*read one* (`GET /api/v1/products/{{id}}`), *create* (`POST /api/v1/products`, a valid JSON body),
+and, on the service only, *create with Idempotency-Key* (a fresh key on every request, so each
+one creates and stores its response; the bare apps' *create* is its denominator). After a
+{run.warmup_seconds:.0f} s warm-up of each operation on each server, {loader} loads each with
+{lo.connections} connections ({lo.threads} load thread, 10 s timeout) for {lo.seconds:.0f} s per
+run, {run.rounds} rounds; each round measures every operation on every server once, the order
+of the servers rotated round by round. More than 0.1% of answers other than 2xx or connection
+errors in a run, or any 429, stops the benchmark; fewer are listed in a note. Figures are
+medians over the rounds; a ratio is the median of the round-by-round ratios. The load generator
+shares the machine's two cores with the servers, PostgreSQL and Redis, so absolute figures move
+with the machine's load; the ratios much less.
 
 *Server CPU per request* is the CPU time (user and system, from /proc) that a server's
 processes, the gunicorn master and its workers, used during a run, divided by the requests it
 answered. It is steadier than requests/s when other jobs compete for the cores, and leaves out
-PostgreSQL's and Redis's CPU. Last, py-spy samples one worker of the *service* while it serves
-the products page (the profile below)."""
+PostgreSQL's and Redis's CPU. Last, py-spy samples one worker of each *service* under the same
+load on *list* and on *create with Idempotency-Key* (the profiles below)."""
 
 
 def _seconds(values: Sequence[float]) -> str:
@@ -221,57 +273,66 @@ def _generation(results: generation.Results | None) -> str:
     return "\n".join(rows)
 
 
-def _throughput(run: Run) -> str:
-    results = run.throughput
-    if results is None or not results.samples:
+def _throughput(results: throughput.Results) -> str:
+    if not results.samples:
         return ""
-    parts = ["## Service throughput"]
-    for endpoint, by_name in results.samples.items():
+    framework = results.framework
+    bare = framework.bare.name
+    parts = [f"## {framework.label}: service throughput"]
+    for operation in throughput.OPERATIONS:
+        servers = results.samples.get(operation, {})
+        if not servers:
+            continue
         rows = [
-            f"### `{endpoint}`",
+            f"### {framework.label}, {operation}",
             "",
-            "| server | requests/s | p50 (ms) | p99 (ms) | / baseline "
+            f"| server | requests/s | p50 (ms) | p99 (ms) | / {bare} "
             "| server CPU per request (ms) | rounds |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
-        for name, samples in by_name.items():
+        names = list(servers)
+        if operation == throughput.CREATE_KEYED:
+            names += list(results.samples.get(throughput.CREATE, {}))[1:]
+        for name in dict.fromkeys(names):
+            samples = results.series(operation, name)
             med = load.median_sample(samples)
-            ratio = throughput_ratio(results, endpoint, name, throughput.BASELINE)
+            ratio = throughput_ratio(results, operation, name, bare)
+            note = " (its *create*)" if name not in servers else ""
             rows.append(
-                f"| {name} | {med.requests_per_second:.0f} "
+                f"| {name}{note} | {med.requests_per_second:.0f} "
                 f"({stats.spread([s.requests_per_second for s in samples])}) "
                 f"| {med.p50_ms:.1f} | {med.p99_ms:.1f} | {ratio:.2f} "
                 f"| {med.cpu_ms_per_request:.2f} | {len(samples)} |"
             )
         parts.append("\n".join(rows))
-    page = throughput.PRODUCTS_PAGE
-    if throughput.NO_LIMITS in results.samples.get(page, {}):
-        kept = throughput_ratio(results, page, throughput.SERVICE, throughput.NO_LIMITS)
-        parts.append(_rate_limiting(page, kept))
+    costs = [
+        f"{operation} {rate_limit_cost(results, operation):.1%}"
+        for operation in LIMITED
+        if results.series(operation, throughput.NO_LIMITS)
+    ]
+    if costs:
+        parts.append(
+            f"Rate limiting's cost in {framework.label} (the share of requests/s the service "
+            "loses to it, median of the rounds' ratios): " + ", ".join(costs) + "."
+        )
     parts += [f"Note: {note}" for note in results.notes]
     return "\n\n".join(parts)
 
 
-def _rate_limiting(page: str, kept: float) -> str:
-    return (
-        f"Rate limiting on `{page}`: the service with it serves {kept:.2f} of the requests/s "
-        f"it serves without it (median of the rounds' ratios), a cost of {1 - kept:.1%}. "
-        "`/health/live` is never rate limited: its two service rows differ by noise only."
-    )
+def _profiles(results: throughput.Results) -> str:
+    sections = []
+    for operation, profile in results.profiles.items():
+        if not profile.samples:
+            continue
+        inclusive = "\n".join(f"| {share:.1%} | `{frame}` |" for share, frame in profile.inclusive)
+        own = "\n".join(f"| {share:.1%} | `{frame}` |" for share, frame in profile.own)
+        sections.append(
+            f"""### {results.framework.label}, {operation}
 
-
-def _profile(results: throughput.Results | None) -> str:
-    profile = results.profile if results else None
-    if profile is None or not profile.samples:
-        return ""
-    inclusive = "\n".join(f"| {share:.1%} | `{frame}` |" for share, frame in profile.inclusive)
-    own = "\n".join(f"| {share:.1%} | `{frame}` |" for share, frame in profile.own)
-    return f"""## Profile of a service worker
-
-py-spy sampled one worker of the *service* for a while under the same load on
-`{throughput.PRODUCTS_PAGE}` ({profile.samples} samples; idle time in the event loop's
-`select` is not sampled). Share of the samples in which the service's own functions were
-running or waiting on a callee:
+py-spy sampled one worker of the *service* ({profile.samples} samples of its threads;
+py-spy leaves out most idle time, but a thread waiting in a C call, such as a database driver's
+`wait` or an a2wsgi thread waiting for work in `Condition.wait`, can still be sampled). Share of
+the samples in which the service's own functions were running or waiting on a callee:
 
 | share | function |
 |---:|---|
@@ -282,3 +343,7 @@ The functions with most samples of their own, anywhere:
 | share | function |
 |---:|---|
 {own}"""
+        )
+    if not sections:
+        return ""
+    return f"## {results.framework.label}: profile of a service worker\n\n" + "\n\n".join(sections)

@@ -67,26 +67,43 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How to start a server: `argv` must answer GET /health/live on `port`."""
+
+    name: str
+    argv: Sequence[str]
+    cwd: Path
+    env: Mapping[str, str]
+    port: int
+    log: Path
+
+
 @contextmanager
-def serving(
-    name: str, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], port: int, log: Path
-) -> Iterator[Server]:
-    """Run `argv` until the block ends; it must answer GET /health/live on `port` first."""
-    with log.open("wb") as output:
+def serving(launches: Sequence[Launch]) -> Iterator[dict[str, Server]]:
+    """Run every server (started all at once, then waited for) until the block ends."""
+    running: dict[str, Server] = {}
+    try:
+        for launch in launches:
+            running[launch.name] = _start(launch)
+        for server in running.values():
+            _wait_until_ready(server)
+        yield running
+    finally:
+        _stop([server.process for server in running.values()])
+
+
+def _start(launch: Launch) -> Server:
+    with launch.log.open("wb") as output:
         process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(env),
+            launch.argv,
+            cwd=launch.cwd,
+            env=dict(launch.env),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(name, process, port, log)
-    try:
-        _wait_until_ready(server)
-        yield server
-    finally:
-        _stop(process)
+    return Server(launch.name, process, launch.port, launch.log)
 
 
 def _wait_until_ready(server: Server) -> None:
@@ -105,18 +122,22 @@ def _wait_until_ready(server: Server) -> None:
     raise BenchmarkError(f"{server.name} did not answer within {READY_TIMEOUT_SECONDS:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's process group (gunicorn stops gracefully), SIGKILL if it hangs."""
+def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each server's process group (gunicorn stops gracefully), SIGKILL to those
+    that hang."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+        alive = [process for process in processes if process.poll() is None]
+        for process in alive:
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for process in alive:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                continue
 
 
 def tail(log: Path, lines: int = 25) -> str:

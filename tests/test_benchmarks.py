@@ -1,13 +1,15 @@
-"""The benchmark command's parsing of its options and of the tools' reports (never timings)."""
+"""The benchmark command's options, the load it sends, its parsing of the tools' reports and
+its report's verdicts (never timings)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from benchmarks import __main__ as command
-from benchmarks import load, profiling, stats
+from benchmarks import frameworks, load, machine, profiling, report, stats, throughput
 
 WRK_REPORT = """\
 Running 15s test @ http://127.0.0.1:40000/api/v1/products?limit=20
@@ -31,7 +33,8 @@ Transfer/sec:      3.71MB
 def test_full_run_is_the_default_and_writes_the_docs() -> None:
     args = command.parse_args([])
 
-    assert (args.rounds, args.duration, args.quick) == (12, 5, False)
+    assert (args.rounds, args.duration, args.quick) == (command.FULL.rounds, 3, False)
+    assert args.framework == ["fastapi", "flask", "drf"]
     assert args.output == command.DOC
     assert args.output.relative_to(command.REPO) == Path("docs/benchmarks.md")
 
@@ -39,8 +42,25 @@ def test_full_run_is_the_default_and_writes_the_docs() -> None:
 def test_quick_run_is_short_and_leaves_the_docs_alone() -> None:
     args = command.parse_args(["--quick", "--only", "service"])
 
-    assert (args.rounds, args.duration, args.only) == (1, 3, "service")
+    assert (args.rounds, args.duration, args.only) == (1, 2, "service")
     assert args.output != command.DOC
+
+
+def test_frameworks_are_chosen_once_each_in_the_order_given() -> None:
+    args = command.parse_args(["--framework", "drf", "--framework", "flask", "--framework", "drf"])
+
+    assert args.framework == ["drf", "flask"]
+
+
+def test_an_unknown_framework_is_refused() -> None:
+    with pytest.raises(SystemExit):
+        command.parse_args(["--framework", "django"])
+
+
+def test_every_bare_app_is_a_module_in_benchmarks_bare() -> None:
+    for framework in frameworks.ALL.values():
+        for bare in framework.bares:
+            assert (throughput.BARE_APPS / f"{bare.module}.py").is_file(), bare
 
 
 def test_a_template_without_copier_yml_is_refused(tmp_path: Path) -> None:
@@ -79,3 +99,113 @@ def test_profile_sums_samples_per_function() -> None:
     assert profile.samples == 4
     assert profile.inclusive == [(1.0, "svc/api/deps.py:handle")]
     assert profile.own[0] == (0.75, "jwt/api.py:decode")
+
+
+def test_the_python_load_sends_the_body_and_a_fresh_key_per_request() -> None:
+    seen: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                seen.append(head + await reader.readexactly(length))
+                writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def measure() -> load.Sample:
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        request = load.Request("/api/v1/products", "POST", '{"name": "x"}', keyed=True)
+        async with server:
+            return await asyncio.to_thread(
+                load.run, f"http://127.0.0.1:{port}", request, {}, load.Load(2, 0.3), wrk=None
+            )
+
+    sample = asyncio.run(measure())
+
+    assert sample.requests == len(seen) > 2
+    assert sample.refused == sample.connection_errors == 0
+    assert all(r.startswith(b"POST /api/v1/products HTTP/1.1\r\n") for r in seen)
+    assert all(r.endswith(b'\r\n\r\n{"name": "x"}') for r in seen)
+    keys = [line for r in seen for line in r.split(b"\r\n") if line.startswith(b"Idempotency")]
+    assert len(keys) == len(seen) == len(set(keys))
+
+
+def _samples(*rates: float) -> list[load.Sample]:
+    return [load.Sample(rate, 1.0, 2.0, 100, 0, cpu_ms_per_request=1000 / rate) for rate in rates]
+
+
+def _results() -> throughput.Results:
+    results = throughput.Results(frameworks.DRF)
+    bare, django = (b.name for b in frameworks.DRF.bares)
+    series = {
+        throughput.LIST: {
+            throughput.SERVICE: (90, 80),
+            throughput.NO_LIMITS: (100, 90),
+            bare: (100, 100),
+            django: (200, 200),
+        },
+        throughput.READ: {throughput.SERVICE: (70, 75), bare: (100, 100), django: (100, 100)},
+        throughput.CREATE: {throughput.SERVICE: (80, 70), bare: (100, 100), django: (100, 100)},
+        throughput.CREATE_KEYED: {throughput.SERVICE: (60, 70)},
+    }
+    for operation, by_server in series.items():
+        for server, rates in by_server.items():
+            for sample in _samples(*rates):
+                results.add(operation, server, sample)
+    return results
+
+
+def test_the_keyed_create_is_compared_with_the_bare_apps_create() -> None:
+    results = _results()
+    bare = frameworks.DRF.bare.name
+
+    assert report.throughput_ratio(results, throughput.CREATE_KEYED, throughput.SERVICE, bare) == (
+        pytest.approx(0.65)
+    )
+    assert report.rate_limit_cost(results, throughput.LIST) == pytest.approx(
+        1 - (90 / 100 + 80 / 90) / 2
+    )
+
+
+def test_the_summary_lists_every_goal_with_its_verdict(tmp_path: Path) -> None:
+    host = machine.Machine("cpu", 2, 1.0, "Linux", "3.11.7", "0 0 0", "0 0 0", {"wrk": "4"})
+    run = report.Run(
+        date="today",
+        command="uv run python -m benchmarks",
+        revision="abc",
+        quick=False,
+        machine=host,
+        tool_notes=[],
+        load=load.Load(16, 3),
+        warmup_seconds=2,
+        rounds=2,
+        workers=2,
+        generation=None,
+        throughput=[_results()],
+    )
+    written = tmp_path / "benchmarks.md"
+
+    report.write(run, written)
+
+    summary = written.read_text().split("## Summary", 1)[1].split("## Machine", 1)[0]
+    rows = [line for line in summary.splitlines() if line.startswith("| DRF")]
+    assert len(rows) == 5
+    list_row, read_row, create_row, keyed_row, limiter_row = rows
+    assert "| 0.85 (" in list_row
+    assert "0.43 of plain Django" in list_row
+    assert list_row.endswith("**met** |")
+    assert "| 0.72 (" in read_row
+    assert read_row.endswith("**missed** |")
+    assert "| 0.75 (" in create_row
+    assert create_row.endswith("**met** |")
+    assert "| 0.65 (" in keyed_row
+    assert keyed_row.endswith("**missed** |")
+    assert limiter_row.endswith("**missed** |")

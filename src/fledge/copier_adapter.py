@@ -5,23 +5,36 @@ fledge's, by type.
 Copier changes the process's working directory while it works (plumbum's `local.cwd`) and runs
 git through plumbum, which copied the environment when it was imported; so renders take turns
 under one lock, and environment overrides go to both `os.environ` and plumbum's copy.
+
+Two of Copier's costs are avoided while fledge renders (`_quick_render`), without changing a
+byte it writes: it compiles each Jinja source anew every time it renders it (a path part once
+per file, the answers file's name hundreds of times, the template's questions again for a
+resource), and it starts `git` once per file it writes, to mirror the file's executable bit
+into the destination's git index, which is a no-op for a directory that was empty.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import marshal
 import os
+import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import copier
 import jinja2
 import pathspec
+from copier import _jinja_ext, _main
 from copier.errors import (
     CopierAnswersInterrupt,
     CopierError,
@@ -143,8 +156,13 @@ def copy(
         FledgeError: the template failed to render.
         KeyboardInterrupt: Ctrl-C, at a question too.
     """
+    empty = not dest.exists() or (dest.is_dir() and not any(dest.iterdir()))
     try:
-        with _RENDER_LOCK, _warnings_as(notes, uncommitted_note):
+        with (
+            _RENDER_LOCK,
+            _quick_render(git_index=not empty),
+            _warnings_as(notes, uncommitted_note),
+        ):
             worker = copier.run_copy(
                 src,
                 dest,
@@ -196,7 +214,7 @@ def update(
         FledgeError: Copier failed halfway.
     """
     try:
-        with _RENDER_LOCK, _warnings_as(None):
+        with _RENDER_LOCK, _quick_render(git_index=True), _warnings_as(None):
             copier.run_update(
                 str(project),
                 data=dict(data),
@@ -273,3 +291,182 @@ def _warnings_as(notes: list[str] | None, uncommitted_note: str = "") -> Iterato
             notes.append(uncommitted_note)
         else:
             notes.append(f"Copier: {one_line(warning.message)}")
+
+
+# Jinja extensions known to keep no state from compiling a source but what `preprocess` resets:
+# those of Copier's environment (fledge never lets a template add its own).
+_STATELESS_EXTENSIONS = frozenset(
+    {
+        "jinja2_ansible_filters.AnsibleCoreFiltersExtension",
+        "copier._jinja_ext.YieldExtension",
+    }
+)
+_COMPILED: dict[tuple[Any, ...], Any] = {}
+
+
+def _compile_once(
+    env: SandboxedEnvironment,
+    source: Any,
+    name: str | None = None,
+    filename: str | None = None,
+    raw: bool = False,
+    defer_init: bool = False,
+) -> Any:
+    """`Environment.compile`, reusing the code compiled for the same source by an environment of
+    the same settings, in this process or (as Jinja's bytecode caches do) in an earlier one."""
+    settings = _settings(env, source)
+    if settings is None:
+        return _UNCACHED_COMPILE(env, source, name, filename, raw, defer_init)
+    key = (settings, source, name, filename, raw, defer_init)
+    try:
+        code = _COMPILED[key]
+    except KeyError:
+        pass
+    else:
+        env.preprocess(source, name, filename)  # the extensions' per-compile reset (yield's)
+        return code
+    # The file name is left out of the stored code's key and put back into what is loaded, so
+    # a template rendered from a fresh clone (a temporary directory) reuses it too.
+    stored = None if raw else _stored((settings, source, name, defer_init))
+    code = None if stored is None else stored.load(filename or "<template>")
+    if code is not None:
+        env.preprocess(source, name, filename)
+    else:
+        code = _UNCACHED_COMPILE(env, source, name, filename, raw, defer_init)
+        if stored is not None:
+            stored.save(code)
+    _COMPILED[key] = code
+    return code
+
+
+def _settings(env: SandboxedEnvironment, source: Any) -> tuple[Any, ...] | None:
+    """What Jinja's compiled code for `source` depends on besides its name (None: do not reuse
+    it, for a template given as a syntax tree or an extension that may keep parse state)."""
+    extensions = frozenset(
+        f"{type(ext).__module__}.{type(ext).__qualname__}" for ext in env.extensions.values()
+    )
+    if not isinstance(source, str) or not extensions <= _STATELESS_EXTENSIONS:
+        return None
+    return (
+        type(env),
+        tuple(sorted(extensions)),
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        env.autoescape,
+        env.finalize,
+        env.is_async,
+        env.code_generator_class,
+        tuple(sorted(env.filters)),
+        tuple(sorted(env.tests)),
+    )
+
+
+@dataclass(frozen=True)
+class _StoredCode:
+    """Compiled code in fledge's cache directory, by a digest of all it was compiled from."""
+
+    path: Path
+
+    def load(self, filename: str) -> CodeType | None:
+        try:
+            # fledge wrote it, in a directory that only this user can write to
+            code = marshal.loads(self.path.read_bytes())  # noqa: S302
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        return _with_filename(code, filename) if isinstance(code, CodeType) else None
+
+    def save(self, code: Any) -> None:
+        if not isinstance(code, CodeType):
+            return
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as file:
+                file.write(marshal.dumps(code))
+            Path(temporary).replace(self.path)
+        except OSError:
+            return
+
+
+def _with_filename(code: CodeType, filename: str) -> CodeType:
+    constants = tuple(
+        _with_filename(item, filename) if isinstance(item, CodeType) else item
+        for item in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=constants)
+
+
+def _stored(key: tuple[Any, ...]) -> _StoredCode | None:
+    """Where the code compiled for `key` is kept between runs: in fledge's own cache directory
+    (`$XDG_CACHE_HOME/fledge`, else `~/.cache/fledge`), if it is this user's alone."""
+    directory = _cache_directory()
+    if directory is None:
+        return None
+    described = [jinja2.__version__, sys.version, importlib.util.MAGIC_NUMBER.hex()]
+    described += [_described(value) for value in key]
+    digest = hashlib.sha256("\0".join(described).encode("utf-8", "surrogatepass")).hexdigest()
+    return _StoredCode(directory / digest[:2] / digest[2:])
+
+
+@cache
+def _cache_directory() -> Path | None:
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    directory = root / "fledge" / "jinja"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owned = directory.stat().st_uid == os.getuid()
+    except (OSError, RuntimeError, AttributeError):  # no home, read-only, not POSIX
+        return None
+    return directory if owned else None
+
+
+def _described(value: Any) -> str:
+    """A text for `value` that names the same thing in every process."""
+    if isinstance(value, tuple):
+        return "(" + ",".join(_described(item) for item in value) + ")"
+    if isinstance(value, type) or callable(value):
+        module = getattr(value, "__module__", "?")
+        return f"{module}.{getattr(value, '__qualname__', type(value).__qualname__)}"
+    return repr(value)
+
+
+_UNCACHED_COMPILE: Callable[..., Any] = _jinja_ext.SandboxedEnvironment.compile
+
+
+def _no_git_index(worker: Any, dst_relpath: Path, src_mode: int) -> None:
+    """Nothing to mirror: fledge renders only into directories it has just made (a project's
+    staging directory, a scratch one), whose files no git index can hold yet."""
+
+
+@contextmanager
+def _quick_render(*, git_index: bool) -> Iterator[None]:
+    """Copier, for one render, compiling each Jinja source once and, unless `git_index` (the
+    destination was not empty), not asking git about each file's executable bit."""
+    worker = _main.Worker
+    patched: dict[tuple[Any, str], Any] = {
+        (_jinja_ext.SandboxedEnvironment, "compile"): _compile_once
+    }
+    if not git_index and hasattr(worker, "_sync_git_index_executable_bit"):
+        patched[worker, "_sync_git_index_executable_bit"] = _no_git_index
+    saved = {(owner, attr): owner.__dict__.get(attr) for owner, attr in patched}
+    for (owner, attr), value in patched.items():
+        setattr(owner, attr, value)
+    try:
+        yield
+    finally:
+        for (owner, attr), value in saved.items():
+            if value is None:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, value)

@@ -78,7 +78,7 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
 def _verify(project: Path, shown: str, progress: Progress) -> None:
     """Install the project and run its tests; the project stays in place if they fail."""
     with progress.step("Installing the project (uv sync)"):
-        _require(uv.sync(project), shown)
+        _require(uv.sync(project, compile_bytecode=True), shown)
     if process.find("make") and (project / "Makefile").is_file():
         with progress.step("Running its tests (make test)"):
             _require(process.run(["make", "test"], cwd=project, env=uv.project_env()), shown)
