@@ -192,6 +192,10 @@ def _command(args: argparse.Namespace) -> str:
         words.append(f"--only {args.only}")
     if len(args.framework) < len(frameworks.ALL):
         words += [f"--framework {key}" for key in args.framework]
+    effort = QUICK if args.quick else FULL
+    chosen = {"rounds": args.rounds, "duration": args.duration, "profile": args.profile}
+    usual = {"rounds": effort.rounds, "duration": effort.seconds, "profile": effort.profile_seconds}
+    words += [f"--{name} {value:g}" for name, value in chosen.items() if value != usual[name]]
     return " ".join(words)
 
 
