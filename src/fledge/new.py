@@ -3,6 +3,7 @@ and say what to type next."""
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,8 +78,11 @@ def create_project(options: NewOptions, progress: Progress | None = None) -> New
 
 def _verify(project: Path, shown: str, progress: Progress) -> None:
     """Install the project and run its tests; the project stays in place if they fail."""
+    # Where Python writes no bytecode, every process of the tests would compile each module it
+    # imports from source: uv compiles the environment once instead.
+    compile_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     with progress.step("Installing the project (uv sync)"):
-        _require(uv.sync(project, compile_bytecode=True), shown)
+        _require(uv.sync(project, compile_bytecode=compile_bytecode), shown)
     if process.find("make") and (project / "Makefile").is_file():
         with progress.step("Running its tests (make test)"):
             _require(process.run(["make", "test"], cwd=project, env=uv.project_env()), shown)

@@ -67,9 +67,7 @@ def lock(project: Path) -> process.Outcome:
 
 def sync(project: Path, *, compile_bytecode: bool = False) -> process.Outcome:
     """`uv sync` in `project`; `compile_bytecode` byte-compiles the environment as it installs
-    it, for a project whose tests start many Python processes (each would otherwise compile
-    every module it imports from source wherever PYTHONDONTWRITEBYTECODE is set, or in
-    processes started before the first one has written its bytecode)."""
+    it (uv's `--compile-bytecode`)."""
     return _uv(project, "sync", *(["--compile-bytecode"] if compile_bytecode else []))
 
 
