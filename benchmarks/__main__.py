@@ -78,6 +78,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"seconds per load run ({FULL.seconds}; {QUICK.seconds} with --quick)",
     )
     parser.add_argument(
+        "--profile",
+        type=float,
+        metavar="SECONDS",
+        help=f"py-spy each service this long on two operations ({FULL.profile_seconds:g}; "
+        "none with --quick; 0: none)",
+    )
+    parser.add_argument(
         "--connections",
         type=int,
         default=16,
@@ -99,6 +106,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     effort = QUICK if args.quick else FULL
     args.rounds = args.rounds or effort.rounds
     args.duration = args.duration or effort.seconds
+    args.profile = effort.profile_seconds if args.profile is None else args.profile
     args.framework = list(dict.fromkeys(args.framework or frameworks.ALL))
     if args.output is None:
         scratch = Path(tempfile.gettempdir()) / "fledge-benchmarks-quick.md"
@@ -184,6 +192,10 @@ def _command(args: argparse.Namespace) -> str:
         words.append(f"--only {args.only}")
     if len(args.framework) < len(frameworks.ALL):
         words += [f"--framework {key}" for key in args.framework]
+    effort = QUICK if args.quick else FULL
+    chosen = {"rounds": args.rounds, "duration": args.duration, "profile": args.profile}
+    usual = {"rounds": effort.rounds, "duration": effort.seconds, "profile": effort.profile_seconds}
+    words += [f"--{name} {value:g}" for name, value in chosen.items() if value != usual[name]]
     return " ".join(words)
 
 
@@ -203,7 +215,7 @@ def _service(
         rounds=args.rounds,
         workers=args.workers,
         warmup_seconds=effort.warmup_seconds,
-        profile_seconds=effort.profile_seconds,
+        profile_seconds=args.profile,
         py_spy=throughput.find_py_spy(),
     )
     chosen = [frameworks.ALL[key] for key in args.framework]

@@ -43,7 +43,15 @@ def test_quick_run_is_short_and_leaves_the_docs_alone() -> None:
     args = command.parse_args(["--quick", "--only", "service"])
 
     assert (args.rounds, args.duration, args.only) == (1, 2, "service")
+    assert args.profile == 0
     assert args.output != command.DOC
+
+
+def test_a_quick_run_can_still_profile() -> None:
+    args = command.parse_args(["--quick", "--profile", "5"])
+
+    assert (args.rounds, args.profile) == (1, 5)
+    assert command._command(args) == "uv run python -m benchmarks --quick --profile 5"
 
 
 def test_frameworks_are_chosen_once_each_in_the_order_given() -> None:
