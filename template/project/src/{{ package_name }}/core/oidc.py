@@ -173,8 +173,7 @@ class KeyCache:
         self._keys, self._fetched_at, self._failed = keys, now, False
 
     def _discover(self) -> str:
-        url = self._issuer.rstrip("/") + "/.well-known/openid-configuration"
-        jwks_uri = self._fetch(url).get("jwks_uri")
+        jwks_uri = self._fetch(discovery_url(self._issuer)).get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise IdentityProviderUnavailable
         self._jwks_url = jwks_uri
@@ -277,3 +276,8 @@ def _email_address(claim: object) -> str | None:
     except EmailNotValidError:
         return None
     return claim.lower()
+
+
+def discovery_url(issuer: str) -> str:
+    """The OpenID Connect discovery document of an issuer (OpenID Connect Discovery 1.0, 4)."""
+    return issuer.rstrip("/") + "/.well-known/openid-configuration"

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import status_title
+from .oidc import discovery_url
 from .problems import PROBLEM_JSON
 
 # Fixed like the problem titles, so that the document is the same on every Python version.
@@ -129,8 +130,7 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
 def use_openid_connect(document: dict[str, Any], issuer: str) -> dict[str, Any]:
     """The document of a service in oidc mode: its bearer tokens are the identity provider's,
     whose discovery document the one security scheme names."""
-    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    scheme = {"type": "openIdConnect", "openIdConnectUrl": url}
+    scheme = {"type": "openIdConnect", "openIdConnectUrl": discovery_url(issuer)}
     document["components"]["securitySchemes"] = {"OpenIdConnect": scheme}
     for path_item in document["paths"].values():
         for operation in path_item.values():
