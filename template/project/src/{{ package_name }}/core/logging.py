@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line on stdout (readable lines in development).
 
 Every record, from the application or a library, goes through the same structlog pipeline,
-and carries the request id bound for the current request.
+and carries the request id bound for the current request (and, when traced, its trace and span).
 """
 
 import logging.config
@@ -9,6 +9,8 @@ from collections.abc import MutableMapping
 from typing import Any, Literal
 
 import structlog
+
+from .tracing import add_trace_context
 
 LogFormat = Literal["json", "console"]
 
@@ -23,6 +25,7 @@ def _drop_color_message(
 
 _COMMON_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
+    add_trace_context,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

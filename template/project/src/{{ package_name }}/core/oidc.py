@@ -9,20 +9,19 @@ refetch replaces the set, so a key the provider withdrew stops working. Keys old
 is a 503 (`IdentityProviderUnavailable`), never an accepted token, and is not asked again
 within the interval.
 
-Fetching is plain blocking HTTP with a short timeout: an asyncio service calls `verify` in a
+Fetching is plain blocking HTTP (httpx) with a short timeout: an asyncio service calls `verify` in a
 worker thread when `verify_cached` says the keys must be fetched first.
 """
 
-import http.client
 import json
 import math
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from email_validator import EmailNotValidError, validate_email
@@ -70,13 +69,20 @@ def fetch_json(url: str) -> Mapping[str, Any]:
     """
     if not url.startswith(("https://", "http://")):
         raise IdentityProviderUnavailable
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    headers = {"Accept": "application/json"}
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
-            document = json.loads(response.read(MAX_DOCUMENT_BYTES))
-    # URLError, HTTPError and timeouts are OSErrors; a broken reply an HTTPException; bad JSON
-    # a ValueError.
-    except (OSError, http.client.HTTPException, ValueError) as error:
+        with httpx.stream(
+            "GET", url, headers=headers, timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True
+        ) as response:
+            response.raise_for_status()
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_DOCUMENT_BYTES:
+                    raise IdentityProviderUnavailable
+        document = json.loads(body)
+    # Transport errors, timeouts and error statuses are HTTPErrors; bad JSON a ValueError.
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
         raise IdentityProviderUnavailable from error
     if not isinstance(document, dict):
         raise IdentityProviderUnavailable

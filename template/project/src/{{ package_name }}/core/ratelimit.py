@@ -20,6 +20,7 @@ import redis
 import redis.asyncio
 
 from .errors import ServiceUnavailable, TooManyRequests
+from .metrics import RATE_LIMIT_REJECTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def retry_after(decision: Decision) -> int:
 def enforce(policy: Policy, decision: Decision) -> None:
     """Refuse the request with a 429 problem when its bucket was empty."""
     if not decision.admitted:
+        RATE_LIMIT_REJECTIONS.labels(policy.name).inc()
         raise TooManyRequests(
             f"Rate limit {policy.name!r} exceeded; retry later.",
             headers={"Retry-After": str(retry_after(decision))},
