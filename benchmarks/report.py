@@ -18,8 +18,14 @@ THROUGHPUT_GOALS = {
     throughput.CREATE: 0.70,
     throughput.CREATE_KEYED: 0.70,
 }
-RATE_LIMIT_GOAL = 0.05  # rate limiting costs at most 5%
-LIMITED = (throughput.LIST, throughput.READ, throughput.CREATE)
+# What a feature may cost, as a share of the service's requests/s: the variant with it off, and
+# the feature's name in the report.
+FEATURE_GOALS = {
+    throughput.NO_LIMITS: ("rate limiting (Redis)", 0.05),
+    throughput.NO_METRICS: ("Prometheus metrics", 0.03),
+}
+# The operations a feature's cost is measured on (the variants take no Idempotency-Key).
+FEATURE_OPERATIONS = (throughput.LIST, throughput.READ, throughput.CREATE)
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,19 @@ def cpu_ratio(results: throughput.Results, operation: str, name: str, base: str)
     return ours / theirs if theirs else float("nan")
 
 
-def rate_limit_cost(results: throughput.Results, operation: str) -> float:
-    """The share of requests/s the service loses to rate limiting (round by round)."""
-    return 1 - throughput_ratio(results, operation, throughput.SERVICE, throughput.NO_LIMITS)
+def feature_cost(results: throughput.Results, operation: str, variant: str) -> float:
+    """The share of requests/s the service loses to the feature `variant` turns off (round by
+    round)."""
+    return 1 - throughput_ratio(results, operation, throughput.SERVICE, variant)
+
+
+def feature_costs(results: throughput.Results, variant: str) -> dict[str, float]:
+    """The feature's cost per operation, for the operations the variant was measured on."""
+    return {
+        operation: feature_cost(results, operation, variant)
+        for operation in FEATURE_OPERATIONS
+        if results.series(operation, variant)
+    }
 
 
 def _verdict(met: bool) -> str:
@@ -125,16 +141,14 @@ def _throughput_goals(results: throughput.Results) -> list[str]:
             f"{cpu:.2f}{''.join(f'; {text}' for text in also)}) "
             f"| {_verdict(ratio >= goal)} |"
         )
-    costs = {
-        operation: rate_limit_cost(results, operation)
-        for operation in LIMITED
-        if results.series(operation, throughput.NO_LIMITS)
-    }
-    if costs:
+    for variant, (feature, goal) in FEATURE_GOALS.items():
+        costs = feature_costs(results, variant)
+        if not costs:
+            continue
         measured = ", ".join(f"{operation} {cost:.1%}" for operation, cost in costs.items())
-        met = all(cost <= RATE_LIMIT_GOAL for cost in costs.values())
+        met = all(cost <= goal for cost in costs.values())
         rows.append(
-            f"| {framework.label}: rate limiting (Redis) costs at most {RATE_LIMIT_GOAL:.0%} "
+            f"| {framework.label}: {feature} costs at most {goal:.0%} "
             f"| {measured} | {_verdict(met)} |"
         )
     return rows
@@ -207,10 +221,13 @@ services' `asgi.py` does:
 1. *service*: `make serve` (the Dockerfile's command, the project's `gunicorn.conf.py`) with
    `APP_ENV=production`, PostgreSQL, Redis and rate limiting on. `RATE_LIMIT_DEFAULT` is raised
    to `{throughput.UNLIMITED_RATE}` so that no request is refused, yet each one still runs the
-   token-bucket script in Redis; one JSON access-log line per request goes to a file (the
-   services have no metrics to collect yet).
+   token-bucket script in Redis; Prometheus metrics are recorded for every request (in
+   gunicorn's multiprocess mode, as in production); one JSON access-log line per request goes
+   to a file. Tracing is off (no OTLP endpoint), as it costs nothing then.
 2. *service, rate limiting off*: the same with `RATE_LIMIT_ENABLED=false`.
-3. the framework's bare apps, in the service's own environment (same package versions, the
+3. *service, metrics off*: the same with `METRICS_ENABLED=false`; a feature's cost is the share
+   of requests/s the service loses to it, from these two (median of the rounds' ratios).
+4. the framework's bare apps, in the service's own environment (same package versions, the
    service's connection settings), without middleware, authentication, rate limiting,
    idempotency or logging, doing the same queries over the same table and answering the same
    JSON: `benchmarks/bare/fastapi_app.py` (FastAPI, async SQLAlchemy on asyncpg),
@@ -305,16 +322,15 @@ def _throughput(results: throughput.Results) -> str:
                 f"| {med.cpu_ms_per_request:.2f} | {len(samples)} |"
             )
         parts.append("\n".join(rows))
-    costs = [
-        f"{operation} {rate_limit_cost(results, operation):.1%}"
-        for operation in LIMITED
-        if results.series(operation, throughput.NO_LIMITS)
-    ]
-    if costs:
-        parts.append(
-            f"Rate limiting's cost in {framework.label} (the share of requests/s the service "
-            "loses to it, median of the rounds' ratios): " + ", ".join(costs) + "."
-        )
+    for variant, (feature, _) in FEATURE_GOALS.items():
+        costs = feature_costs(results, variant)
+        if costs:
+            parts.append(
+                f"The cost of {feature} in {framework.label} (the share of requests/s the "
+                "service loses to it, median of the rounds' ratios): "
+                + ", ".join(f"{operation} {cost:.1%}" for operation, cost in costs.items())
+                + "."
+            )
     parts += [f"Note: {note}" for note in results.notes]
     return "\n\n".join(parts)
 

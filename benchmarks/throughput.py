@@ -2,8 +2,9 @@
 
 Per framework, the servers run at once on 127.0.0.1, each under gunicorn with the uvicorn worker
 class and the same worker count: the generated service as `make serve` starts it (production
-settings, PostgreSQL, Redis rate limiting with a quota nothing reaches, JSON access log to a
-file), the same with rate limiting off, and the framework's bare apps (benchmarks/bare/). Each
+settings, PostgreSQL, Redis rate limiting with a quota nothing reaches, Prometheus metrics, JSON
+access log to a file), the same with rate limiting off, the same with metrics off, and the
+framework's bare apps (benchmarks/bare/). Each
 round loads every operation of every server once, the servers' order rotated round by round, so
 the machine's noise falls on all of them alike; ratios are taken round by round.
 """
@@ -46,6 +47,10 @@ WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 
 SERVICE = "service"
 NO_LIMITS = "service, rate limiting off"
+NO_METRICS = "service, metrics off"
+# The service's variants with one feature off, and the setting that turns it off: the
+# feature's cost is the share of requests/s the service loses to it, round by round.
+FEATURES_OFF = {NO_LIMITS: "RATE_LIMIT_ENABLED", NO_METRICS: "METRICS_ENABLED"}
 COMPARED = "service from the --compare-with template"
 
 LIST = "list"
@@ -138,10 +143,11 @@ def prepare(plan: Plan, chosen: Sequence[Framework]) -> dict[str, dict[str, Path
     for (key, server), future in futures.items():
         projects.setdefault(key, {})[server] = future.result()
     for by_server in projects.values():
-        # With --compare-with, the compared service takes the rate-limiting-off server's place:
-        # one more server's connections could exceed PostgreSQL's max_connections.
+        # With --compare-with, the compared service takes the place of the variants with a
+        # feature off: more servers' connections could exceed PostgreSQL's max_connections.
         if COMPARED not in by_server:
-            by_server[NO_LIMITS] = by_server[SERVICE]
+            for variant in FEATURES_OFF:
+                by_server[variant] = by_server[SERVICE]
     return projects
 
 
@@ -220,8 +226,9 @@ def _run(
 # The servers
 
 
-def _service_env(plan: Plan, db_url: str, port: int, *, rate_limited: bool) -> dict[str, str]:
-    return servers.clean_env(
+def _service_env(plan: Plan, db_url: str, port: int, *, off: str | None) -> dict[str, str]:
+    """The production settings, with the feature named by the variable `off` turned off."""
+    env = servers.clean_env(
         {
             "APP_ENV": "production",
             "DATABASE_URL": db_url,
@@ -229,12 +236,16 @@ def _service_env(plan: Plan, db_url: str, port: int, *, rate_limited: bool) -> d
             "JWT_SECRET": _SECRET,
             "PORT": str(port),
             "WEB_CONCURRENCY": str(plan.workers),
-            "RATE_LIMIT_ENABLED": "true" if rate_limited else "false",
+            "RATE_LIMIT_ENABLED": "true",
             "RATE_LIMIT_DEFAULT": UNLIMITED_RATE,
+            "METRICS_ENABLED": "true",
             # Tokens must outlive the whole benchmark.
             "ACCESS_TOKEN_TTL_SECONDS": "86400",
         }
     )
+    if off:
+        env[off] = "false"
+    return env
 
 
 def _log_path(plan: Plan, name: str, port: int) -> Path:
@@ -246,7 +257,7 @@ def _service(name: str, project: Path, plan: Plan, db_url: str) -> servers.Launc
     """`make serve`: the Dockerfile's command, the project's gunicorn.conf.py; the JSON access
     log (stdout) goes to the server's log file."""
     port = servers.free_port()
-    env = _service_env(plan, db_url, port, rate_limited=name != NO_LIMITS)
+    env = _service_env(plan, db_url, port, off=FEATURES_OFF.get(name))
     log = _log_path(plan, name, port)
     return servers.Launch(name, ["make", "serve"], cwd=project, env=env, port=port, log=log)
 

@@ -157,6 +157,7 @@ def _results() -> throughput.Results:
         throughput.LIST: {
             throughput.SERVICE: (90, 80),
             throughput.NO_LIMITS: (100, 90),
+            throughput.NO_METRICS: (91, 80),
             bare: (100, 100),
             django: (200, 200),
         },
@@ -178,7 +179,7 @@ def test_the_keyed_create_is_compared_with_the_bare_apps_create() -> None:
     assert report.throughput_ratio(results, throughput.CREATE_KEYED, throughput.SERVICE, bare) == (
         pytest.approx(0.65)
     )
-    assert report.rate_limit_cost(results, throughput.LIST) == pytest.approx(
+    assert report.feature_cost(results, throughput.LIST, throughput.NO_LIMITS) == pytest.approx(
         1 - (90 / 100 + 80 / 90) / 2
     )
 
@@ -205,8 +206,8 @@ def test_the_summary_lists_every_goal_with_its_verdict(tmp_path: Path) -> None:
 
     summary = written.read_text().split("## Summary", 1)[1].split("## Machine", 1)[0]
     rows = [line for line in summary.splitlines() if line.startswith("| DRF")]
-    assert len(rows) == 5
-    list_row, read_row, create_row, keyed_row, limiter_row = rows
+    assert len(rows) == 6
+    list_row, read_row, create_row, keyed_row, limiter_row, metrics_row = rows
     assert "| 0.85 (" in list_row
     assert "0.43 of plain Django" in list_row
     assert list_row.endswith("**met** |")
@@ -216,4 +217,8 @@ def test_the_summary_lists_every_goal_with_its_verdict(tmp_path: Path) -> None:
     assert create_row.endswith("**met** |")
     assert "| 0.65 (" in keyed_row
     assert keyed_row.endswith("**missed** |")
+    assert "rate limiting (Redis) costs at most 5%" in limiter_row
     assert limiter_row.endswith("**missed** |")
+    assert "Prometheus metrics costs at most 3%" in metrics_row
+    assert "list 0.5%" in metrics_row
+    assert metrics_row.endswith("**met** |")
