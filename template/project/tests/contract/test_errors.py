@@ -8,6 +8,13 @@ def test_unknown_path_is_a_404_problem(api: httpx.Client) -> None:
     assert_problem(api.get("/api/v1/nothing-here"), 404)
 
 
+@pytest.mark.parametrize("path", ["/api/v1/products/", "/health/live/"])
+def test_a_trailing_slash_is_another_path_not_a_redirect(authed: httpx.Client, path: str) -> None:
+    response = authed.get(path)
+    assert_problem(response, 404)
+    assert "location" not in response.headers
+
+
 def test_unknown_method_is_a_405_problem_with_allow(api: httpx.Client) -> None:
     response = api.delete("/health/live")
     assert_problem(response, 405)
