@@ -3,6 +3,7 @@ checks hangs. Every framework adapter answers /health/ready with `readiness` (or
 asyncio, `async_readiness`)."""
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Literal
@@ -116,7 +117,11 @@ class _Run:
     def __init__(self, check: Callable[[], bool]) -> None:
         self.done = threading.Event()
         self._outcome: bool | Exception = False
-        threading.Thread(target=self._run, args=(check,), name="probe", daemon=True).start()
+        # In the caller's context: its request id and trace reach the check's log lines and spans.
+        context = contextvars.copy_context()
+        threading.Thread(
+            target=context.run, args=(self._run, check), name="probe", daemon=True
+        ).start()
 
     def _run(self, check: Callable[[], bool]) -> None:
         try:
