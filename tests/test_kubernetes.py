@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import pytest
 import yaml
 
@@ -40,7 +41,21 @@ def by_id(variant: Variant) -> str:
     return variant.framework
 
 
-def render(project: Path, path: str = OVERLAY) -> dict[str, dict[str, Any]]:
+MONITORING = "deploy/kubernetes/monitoring"
+ALERTS = {
+    "TargetDown",
+    "HighErrorRatio",
+    "HighLatencyP95",
+    "HighLatencyP99",
+    "RateLimitRejectionsSurge",
+    "DatabasePoolNearSaturation",
+}
+# Labels of every series Prometheus scrapes from a pod (`up` is Prometheus's own).
+TARGET_LABELS = {"job", "instance", "namespace", "pod", "service"}
+METRIC = re.compile(r'\b(Counter|Gauge|Histogram)\(\s*"(\w+)",\s*"[^"]*",\s*(?:\[([^\]]*)\])?')
+
+
+def render(project: Path, path: str | Path = OVERLAY) -> dict[str, dict[str, Any]]:
     """The rendered objects by `Kind/name`."""
     result = subprocess.run(
         ["kubectl", "kustomize", path],
@@ -224,3 +239,108 @@ def test_ci_checks_the_manifests_as_make_manifests_does(
         assert rendering == [f"kubectl kustomize {OVERLAY} > production.yaml"]
         assert sorted(TOOL_PIN.findall(checks)) == sorted(TOOL_PIN.findall(makefile))
         assert len(TOOL_PIN.findall(checks)) == 2
+
+
+def exported_series(project: Path) -> dict[str, set[str]]:
+    """The series names core/metrics.py exports, with their labels."""
+    (metrics,) = project.glob("src/*/core/metrics.py")
+    source = metrics.read_text()
+    series: dict[str, set[str]] = {"up": set()}
+    for kind, name, labels in METRIC.findall(source):
+        names = set(re.findall(r'"(\w+)"', labels))
+        if kind == "Histogram":
+            series |= {f"{name}_{part}": names for part in ("sum", "count")}
+            series[f"{name}_bucket"] = names | {"le"}
+        else:
+            series[name] = names
+    return series
+
+
+def promql_names(expression: str) -> tuple[set[str], set[str]]:
+    """The metric names an expression selects, and the label names it matches or groups by."""
+    tree = promql_parser.parse(expression)
+    metrics: set[str] = set()
+    labels: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            assert node.name, f"select metrics by name: {expression}"
+            metrics.add(node.name)
+            labels.update(matcher.name for matcher in node.matchers.matchers)
+        elif isinstance(node, promql_parser.AggregateExpr) and node.modifier is not None:
+            labels.update(node.modifier.labels)
+
+    promql_parser.walk(tree, visit)
+    return metrics, labels
+
+
+def monitored(project: Path, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """The production overlay with the monitoring component added, as a cluster running the
+    Prometheus Operator deploys it."""
+    shutil.copytree(project / "deploy", tmp_path / "deploy")
+    with (tmp_path / OVERLAY / "kustomization.yaml").open("a") as kustomization:
+        kustomization.write("\ncomponents:\n  - ../../monitoring\n")
+    return render(tmp_path)
+
+
+@pytest.mark.parametrize("variant", FRAMEWORK_VARIANTS, ids=by_id)
+def test_prometheus_scrapes_the_service_port_which_the_network_policy_opens(
+    variant: Variant, rendered_variant: Callable[[Variant], Path], tmp_path: Path
+) -> None:
+    project = rendered_variant(variant)
+    objects = monitored(project, tmp_path)
+    service = only(objects, "Service")
+    monitor = only(objects, "ServiceMonitor")
+    policy = only(objects, "NetworkPolicy")
+    pod = only(objects, "Deployment")["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    settings = only(objects, "ConfigMap")["data"]
+    (endpoint,) = monitor["spec"]["endpoints"]
+    port = next(port for port in service["spec"]["ports"] if port["name"] == endpoint["port"])
+
+    assert monitor["metadata"]["namespace"] == service["metadata"]["namespace"]
+    assert (
+        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    )
+    assert endpoint["path"] == pod["metadata"]["annotations"]["prometheus.io/path"] == "/metrics"
+    assert port["targetPort"] == "http"
+    assert [p["containerPort"] for p in container["ports"] if p["name"] == "http"] == [8000]
+    assert pod["metadata"]["annotations"]["prometheus.io/port"] == "8000"
+    # Any peer in the cluster reaches port 8000 (Prometheus included), and traces can leave.
+    assert all("from" not in rule for rule in policy["spec"]["ingress"])
+    egress = {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]}
+    assert {4317, 4318} <= egress
+    # Pod addresses are private: Prometheus may read /metrics.
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} <= set(
+        settings["METRICS_ALLOW"].split(",")
+    )
+    assert settings["METRICS_ENABLED"] == "true"
+
+
+@pytest.mark.parametrize("variant", FRAMEWORK_VARIANTS, ids=by_id)
+def test_the_alerting_rules_are_valid_promql_on_the_metrics_the_service_exports(
+    variant: Variant, rendered_variant: Callable[[Variant], Path], tmp_path: Path
+) -> None:
+    project = rendered_variant(variant)
+    rules = only(monitored(project, tmp_path), "PrometheusRule")
+    series = exported_series(project)
+    (group,) = rules["spec"]["groups"]
+
+    assert {"http_requests_total", "db_pool_connections_in_use"} <= series.keys()
+    assert {rule["alert"] for rule in group["rules"]} == ALERTS
+    assert len(group["rules"]) == len(ALERTS)
+    for rule in group["rules"]:
+        assert set(rule) == {"alert", "expr", "for", "labels", "annotations"}, rule["alert"]
+        assert re.fullmatch(r"\d+m", rule["for"])
+        assert rule["labels"]["severity"] in {"warning", "critical"}
+        assert rule["annotations"]["summary"]
+        metrics, labels = promql_names(rule["expr"])
+        assert metrics, rule["alert"]
+        assert metrics <= series.keys(), rule["alert"]
+        known = TARGET_LABELS.union(*(series[name] for name in metrics))
+        assert labels <= known, (rule["alert"], labels - known)
+
+
+def test_a_syntax_error_in_promql_is_caught() -> None:
+    with pytest.raises(ValueError, match="parenthesis"):
+        promql_names("sum(rate(http_requests_total[5m])")

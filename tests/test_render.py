@@ -43,6 +43,11 @@ LEGITIMATE = (
     ("README.md", re.compile(r"`\.copier-answers\.yml`|`copier (?:copy|update|recopy)[^`]*`")),
     # ... and how to install Copier for that.
     ("README.md", re.compile(r'`(?:uv tool|pipx) install "copier[^`]*`')),
+    # Prometheus alert templates, e.g. {{ $labels.route }} and {{ $value | humanizePercentage }}
+    (
+        "deploy/kubernetes/monitoring/prometheusrule.yaml",
+        re.compile(r"\{\{ \$(?:labels\.\w+|value)(?: \| \w+)? \}\}"),
+    ),
 )
 
 
