@@ -3,7 +3,8 @@
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Self
 
 import jwt
@@ -13,6 +14,10 @@ from .errors import Unauthorized
 
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (the JWT "typ" of access tokens, not a secret)
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti"]
+# Verified tokens each process remembers: a client sends the same token on every request
+# until it expires, and checking a JWT (PyJWT's segment checks, key preparation, JSON parsing)
+# costs far more than looking it up.
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class InvalidToken(Unauthorized):
@@ -30,12 +35,19 @@ class IssuedToken:
 class TokenCodec:
     """Issues and verifies access tokens with one fixed algorithm, issuer and audience."""
 
-    secret: str
+    secret: str = field(repr=False)
     algorithm: str
     issuer: str
     audience: str
     ttl_seconds: int
     clock: Callable[[], float] = time.time
+    _verified: Callable[[str], tuple[str, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Keyed by the whole token, so only the very bytes already verified are ever found;
+        # failures raise and are never kept.
+        verified = lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(self._verify)
+        object.__setattr__(self, "_verified", verified)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -63,7 +75,17 @@ class TokenCodec:
         return IssuedToken(access_token=token, expires_in=self.ttl_seconds)
 
     def subject(self, token: str) -> str:
-        """The `sub` of a valid token; anything else raises `InvalidToken`."""
+        """The `sub` of a valid token; anything else raises `InvalidToken`.
+
+        A token verified before is only checked for expiry again: its signature and claims
+        cannot have changed.
+        """
+        subject, expires_at = self._verified(token)
+        if expires_at <= self.clock():  # PyJWT's own test, with no leeway
+            raise InvalidToken
+        return subject
+
+    def _verify(self, token: str) -> tuple[str, float]:
         try:
             decoded = jwt.decode_complete(
                 token,
@@ -80,7 +102,8 @@ class TokenCodec:
             f"application/{TOKEN_TYPE}",
         }:
             raise InvalidToken
-        subject = decoded["payload"]["sub"]
+        claims = decoded["payload"]
+        subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise InvalidToken
-        return subject
+        return subject, float(claims["exp"])
