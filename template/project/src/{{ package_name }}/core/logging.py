@@ -85,11 +85,13 @@ def logging_config(level: str, log_format: LogFormat) -> dict[str, Any]:
 
 
 class _Output:
-    """The stdout handler and level of the last `configure_logging`, which loggers made before
-    it (structlog keeps each module's logger after its first use) follow too."""
+    """The stdout handler, level and renderer of the last `configure_logging`, which loggers
+    made before it follow too (structlog keeps each module's logger, and its processors, from
+    its first use on)."""
 
     handler: ClassVar[logging.StreamHandler[Any] | None] = None
     level: ClassVar[int] = logging.INFO
+    renderer: ClassVar[Any] = structlog.processors.JSONRenderer()
 
 
 def _drop_below_level(
@@ -99,6 +101,10 @@ def _drop_below_level(
     if level < _Output.level:
         raise structlog.DropEvent
     return event
+
+
+def _render(logger: Any, method_name: str, event: MutableMapping[str, Any]) -> Any:
+    return _Output.renderer(logger, method_name, event)
 
 
 class LineLogger:
@@ -124,13 +130,15 @@ class LineLogger:
 def configure_logging(level: str, log_format: LogFormat) -> None:
     logging.config.dictConfig(logging_config(level, log_format))
     (handler,) = logging.getLogger().handlers  # the "stdout" handler configured just above
-    _Output.handler, _Output.level = cast("logging.StreamHandler[Any]", handler), _LEVELS[level]
+    _Output.handler = cast("logging.StreamHandler[Any]", handler)
+    _Output.level = _LEVELS[level]
+    _Output.renderer = _renderer(log_format)
     structlog.configure(
         processors=[
             _drop_below_level,
             *_COMMON_PROCESSORS,
             structlog.processors.format_exc_info,
-            _renderer(log_format),
+            _render,
         ],
         logger_factory=LineLogger,
         wrapper_class=structlog.stdlib.BoundLogger,
