@@ -87,8 +87,9 @@ def _verify(project: Path, shown: str, progress: Progress) -> None:
         with progress.step("Running its tests (make test)"):
             _require(process.run(["make", "test"], cwd=project, env=uv.project_env()), shown)
     else:
-        with progress.step("Running its tests (uv run pytest)"):
-            _require(uv.run(project, "pytest"), shown)
+        # As `make test` runs them: one pytest-xdist worker per core.
+        with progress.step("Running its tests (uv run pytest -n auto)"):
+            _require(uv.run(project, "pytest", "-n", "auto"), shown)
 
 
 def _require(outcome: process.Outcome, shown: str) -> None:

@@ -119,7 +119,9 @@ def test_put_needs_the_full_body(authed: httpx.Client) -> None:
     assert_problem(authed.put(url, json={"name": "only a name"}), 422)
 
 
-@pytest.mark.parametrize("product_id", [str(uuid.uuid4()), "not-a-uuid", "1"])
+@pytest.mark.parametrize(
+    "product_id", [str(uuid.uuid4()), "not-a-uuid", "1"], ids=["unknown", "not-a-uuid", "1"]
+)
 def test_unknown_or_malformed_ids_are_404(authed: httpx.Client, product_id: str) -> None:
     url = f"/api/v1/products/{product_id}"
     assert_problem(authed.get(url), 404)

@@ -18,11 +18,15 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Check a password; with no hash (unknown user) spend the same time and return False."""
     try:
-        return hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return (
+            hasher.verify(password_hash or dummy_hash(hasher), password)
+            and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
 
 @cache
-def _dummy_hash() -> str:
-    return hasher.hash("password of a user who does not exist")
+def dummy_hash(of: PasswordHasher) -> str:
+    """What an unknown user's password is checked against: a hash of `of`'s cost."""
+    return of.hash("password of a user who does not exist")
