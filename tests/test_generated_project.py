@@ -100,7 +100,7 @@ def test_own_tests_pass_on_postgresql_and_redis(project: Path) -> None:
     if not (answers(POSTGRES) and answers(REDIS)):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")
 
-    result = run(project, uv_command(), "run", "pytest", "-n", "auto", "-q", "-rs", **TEST_SERVICES)
+    result = run(project, uv_command(), "run", "pytest", "-q", "-rs", **TEST_SERVICES)
 
     assert_ok(result)
     # Nothing skipped: the Redis tests ran, and the suite checks its database is PostgreSQL.
@@ -115,8 +115,6 @@ def test_own_tests_never_use_the_developers_services(project: Path) -> None:
         uv_command(),
         "run",
         "pytest",
-        "-n",
-        "auto",
         "-q",
         "-rs",
         DATABASE_URL="postgresql://postgres@192.0.2.1:5432/theirs",

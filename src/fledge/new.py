@@ -88,8 +88,8 @@ def _verify(project: Path, shown: str, progress: Progress) -> None:
             _require(process.run(["make", "test"], cwd=project, env=uv.project_env()), shown)
     else:
         # As `make test` runs them: one pytest-xdist worker per core.
-        with progress.step("Running its tests (uv run pytest -n auto)"):
-            _require(uv.run(project, "pytest", "-n", "auto"), shown)
+        with progress.step("Running its tests (uv run pytest)"):
+            _require(uv.run(project, "pytest"), shown)
 
 
 def _require(outcome: process.Outcome, shown: str) -> None:
