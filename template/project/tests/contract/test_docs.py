@@ -1,5 +1,7 @@
-"""/docs works offline: the page and every asset it loads come from the service itself."""
+"""/docs works offline: the page and every asset it loads come from the service itself; the
+document and the redirect are served alike by every variant."""
 
+import json
 import re
 
 import httpx
@@ -48,3 +50,16 @@ def test_docs_with_a_trailing_slash_redirects_to_docs(base_url: str) -> None:
     response = httpx.get(f"{base_url}/docs/", timeout=30)
     assert response.status_code == 301
     assert response.headers["location"] == "/docs"
+    assert response.content == b""
+    assert "content-type" not in response.headers
+
+
+def test_the_document_is_compact_json_like_every_response(base_url: str) -> None:
+    response = httpx.get(f"{base_url}/openapi.json", timeout=30)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    compact = json.dumps(response.json(), separators=(",", ":"), ensure_ascii=False)
+    assert response.content == compact.encode()
+    assert "content-disposition" not in response.headers
+    assert "vary" not in response.headers

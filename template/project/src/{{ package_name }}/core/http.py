@@ -3,7 +3,7 @@
 import json
 import re
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from email.message import Message
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
@@ -19,16 +19,6 @@ SECURITY_HEADERS = {
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # The one body that is not JSON: the OAuth 2 password grant that POST /auth/token also takes.
 FORM = "application/x-www-form-urlencoded"
-# Response headers that CORS lets the scripts of the allowed origins read.
-EXPOSED_HEADERS = (
-    "Idempotent-Replayed",
-    "Link",
-    "Location",
-    "RateLimit",
-    "RateLimit-Policy",
-    "Retry-After",
-    "X-Request-ID",
-)
 
 # How every JSON body is written: compact, keys in their given order, UTF-8 unescaped.
 JSON_DUMPS: dict[str, Any] = {"separators": (",", ":"), "ensure_ascii": False}
@@ -97,24 +87,6 @@ def _is_trusted(
     address: IPv4Address | IPv6Address, trusted: Sequence[IPv4Network | IPv6Network]
 ) -> bool:
     return any(address in network for network in trusted)
-
-
-def is_allowed_preflight(
-    method: str,
-    origin: str | None,
-    requested_method: str | None,
-    allowed_origins: Collection[str],
-) -> bool:
-    """A CORS preflight from an origin of CORS_ORIGINS: the one OPTIONS request answered 200.
-
-    Every other OPTIONS request is a 405 problem with `Allow`, like any method a path lacks.
-    """
-    return (
-        method == "OPTIONS"
-        and bool(origin)
-        and bool(requested_method)
-        and ("*" in allowed_origins or origin in allowed_origins)
-    )
 
 
 def allow_header(methods: Iterable[str]) -> str:
