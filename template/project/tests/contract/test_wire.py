@@ -85,6 +85,22 @@ def test_a_page_and_the_current_user_are_compact_json(authed: httpx.Client) -> N
     )
 
 
+def test_the_next_link_keeps_the_query_as_sent_and_puts_the_cursor_last(
+    base_url: str, authed: httpx.Client
+) -> None:
+    for name in ("Pot", "Pan", "Lid"):
+        authed.post("/api/v1/products", json={"name": name, "price": 1})
+    first = authed.get("/api/v1/products", params={"limit": 1}).json()["next_cursor"]
+
+    # The cursor first, the limit written with a needless escape.
+    second = authed.get(f"/api/v1/products?cursor={first}&l%69mit=1")
+    following = second.json()["next_cursor"]
+
+    assert second.headers["link"] == (
+        f'<{base_url}/api/v1/products?l%69mit=1&cursor={following}>; rel="next"'
+    )
+
+
 def test_health_is_compact_json(api: httpx.Client) -> None:
     assert api.get("/health/live").content == b'{"status":"ok"}'
 
@@ -112,6 +128,17 @@ def test_a_405_names_every_method_of_the_path_in_one_order(
 def test_only_a_405_carries_allow(authed: httpx.Client) -> None:
     assert "allow" not in authed.get("/health/live").headers
     assert "allow" not in authed.get("/api/v1/products").headers
+
+
+def test_a_no_content_answer_has_no_content_type(authed: httpx.Client) -> None:
+    created = authed.post("/api/v1/products", json={"name": "Pot", "price": 1})
+    deleted = authed.delete(created.headers["location"])
+    logged_out = authed.post("/api/v1/auth/logout", json={"refresh_token": "unknown"})
+
+    for response in (deleted, logged_out):
+        assert response.status_code == 204
+        assert response.content == b""
+        assert "content-type" not in response.headers
 
 
 def test_head_is_get_without_a_body(authed: httpx.Client) -> None:

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
+from urllib.parse import unquote_plus
 
 from .errors import BadRequest
 
@@ -41,3 +42,15 @@ class Cursor:
         if cursor.created_at.tzinfo is None:
             raise InvalidCursor
         return cursor
+
+
+def next_page_link(base_url: str, query: str, cursor: str) -> str:
+    """The `Link` to the next page: the request's URL (`base_url`, without its query) with its
+    raw query as the client wrote it, but for `cursor`, which comes last: the same bytes on
+    every framework, whatever order or encoding the client used."""
+    kept = [
+        part
+        for part in query.split("&")
+        if part and unquote_plus(part.partition("=")[0]) != "cursor"
+    ]
+    return f'<{base_url}?{"&".join([*kept, f"cursor={cursor}"])}>; rel="next"'
