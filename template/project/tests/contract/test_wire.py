@@ -5,6 +5,8 @@ import re
 import httpx
 import pytest
 
+from tests.contract.conftest import assert_problem
+
 REQUEST_ID = "wire-test"
 UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # Constant, so that every pytest-xdist worker collects the same test ids.
@@ -99,6 +101,33 @@ def test_the_next_link_keeps_the_query_as_sent_and_puts_the_cursor_last(
     assert second.headers["link"] == (
         f'<{base_url}/api/v1/products?l%69mit=1&cursor={following}>; rel="next"'
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("/api/v1/products", "The request body must be application/json."),
+        (
+            "/api/v1/auth/token",
+            "Send the credentials as application/json or application/x-www-form-urlencoded.",
+        ),
+        (
+            "/api/v1/auth/refresh",
+            "Send the refresh token as application/json or application/x-www-form-urlencoded.",
+        ),
+    ],
+)
+def test_a_415_names_what_the_route_reads(authed: httpx.Client, path: str, detail: str) -> None:
+    response = authed.post(path, content=b"x", headers={"Content-Type": "text/plain"})
+
+    assert assert_problem(response, 415)["detail"] == detail
+
+
+@pytest.mark.parametrize("product_id", ["not-a-uuid", ANY_PRODUCT_ID])
+def test_an_unknown_product_is_a_404_that_says_so(authed: httpx.Client, product_id: str) -> None:
+    response = authed.get(f"/api/v1/products/{product_id}")
+
+    assert assert_problem(response, 404)["detail"] == "No product with this id."
 
 
 def test_health_is_compact_json(api: httpx.Client) -> None:

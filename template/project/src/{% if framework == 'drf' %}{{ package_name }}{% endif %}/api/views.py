@@ -26,6 +26,8 @@ class ContractMixin(APIView):
     """
 
     throttle_classes: Sequence[type[BaseThrottle]] = (DefaultRateThrottle,)
+    # The detail of the 415, as in the other variants.
+    unsupported_media_type = "The request body must be application/json."
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if request.method not in self.allowed_methods:
@@ -34,7 +36,9 @@ class ContractMixin(APIView):
         if request.method in BODY_METHODS:
             negotiator = self.get_content_negotiator()
             if negotiator.select_parser(request, self.get_parsers()) is None:
-                raise UnsupportedMediaType(request.content_type or "none")
+                raise UnsupportedMediaType(
+                    request.content_type or "none", detail=self.unsupported_media_type
+                )
         super().initial(request, *args, **kwargs)
 
     def take_tokens(self, request: Request) -> None:
