@@ -5,7 +5,7 @@ import re
 import httpx
 import pytest
 
-from tests.contract.conftest import assert_problem
+from tests.contract.conftest import Account, assert_problem
 
 REQUEST_ID = "wire-test"
 UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -101,6 +101,25 @@ def test_the_next_link_keeps_the_query_as_sent_and_puts_the_cursor_last(
     assert second.headers["link"] == (
         f'<{base_url}/api/v1/products?l%69mit=1&cursor={following}>; rel="next"'
     )
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content", "status"),
+    [("text/plain", b"x", 415), ("application/json", b"{", 422)],
+    ids=["not-json", "malformed"],
+)
+def test_a_refused_body_comes_after_the_rate_limit_and_authentication(
+    api: httpx.Client, account: Account, content_type: str, content: bytes, status: int
+) -> None:
+    headers = {"Content-Type": content_type}
+    anonymous = api.post("/api/v1/products", content=content, headers=headers)
+    token = {"Authorization": f"Bearer {account.token}"}
+    authenticated = api.post("/api/v1/products", content=content, headers={**headers, **token})
+
+    assert_problem(anonymous, 401)
+    assert_problem(authenticated, status)
+    assert "ratelimit" in anonymous.headers
+    assert "ratelimit" in authenticated.headers
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The base of every /api/v1 view: methods, then rate limits, then bodies DRF can parse."""
+"""The base of every /api/v1 view: methods, rate limits, authentication, then bodies DRF can
+parse."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -14,15 +15,15 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class ContractMixin(APIView):
-    """Checks the contract's rules that come before authentication.
+    """Checks the contract's rules in the contract's order: 405, rate limit, 401, 415, 422.
 
     A method the view does not answer is a 405 (with `Allow`) first, as a routing error is in
     the other variants; DRF itself would look for the handler only after everything below.
     DRF throttles after authenticating and checking permissions, so requests with no token or
     a refused one would never count; here the buckets are checked first, and every response
-    of a limited view carries the RateLimit headers. A body-carrying request in a format no
-    parser of the view reads (JSON; also the OAuth 2 form for /auth/token), or without a
-    Content-Type at all, gets 415 before anything reads it.
+    of a limited view carries the RateLimit headers. Then authentication and permissions; then
+    a body-carrying request in a format no parser of the view reads (JSON; also the OAuth 2
+    form for /auth/token), or without a Content-Type at all, gets 415 before anything reads it.
     """
 
     throttle_classes: Sequence[type[BaseThrottle]] = (DefaultRateThrottle,)
@@ -33,13 +34,13 @@ class ContractMixin(APIView):
         if request.method not in self.allowed_methods:
             self.http_method_not_allowed(request)
         self.take_tokens(request)
+        super().initial(request, *args, **kwargs)
         if request.method in BODY_METHODS:
             negotiator = self.get_content_negotiator()
             if negotiator.select_parser(request, self.get_parsers()) is None:
                 raise UnsupportedMediaType(
                     request.content_type or "none", detail=self.unsupported_media_type
                 )
-        super().initial(request, *args, **kwargs)
 
     def take_tokens(self, request: Request) -> None:
         for throttle in self.get_throttles():
