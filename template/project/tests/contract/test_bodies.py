@@ -119,3 +119,11 @@ def test_prices_are_read_exactly_as_written(authed: httpx.Client, number: str, p
     response = authed.post("/api/v1/products", content=content, headers=JSON)
     assert response.status_code == 201, response.text
     assert Decimal(str(response.json()["price"])) == Decimal(price)
+
+
+def test_unknown_members_are_reported_after_the_errors_of_the_known_ones(
+    authed: httpx.Client,
+) -> None:
+    response = authed.post("/api/v1/products", json={"name": "", "price": -1, "colour": "red"})
+
+    assert pointers(assert_problem(response, 422)) == ["/name", "/price", "/colour"]
